@@ -1,0 +1,82 @@
+"""Graders for ex05_no_grad: no_grad vs detach.
+
+Visible checks mirror the lecture's example; hidden ones use functions and shapes the student
+has not seen, inputs that do and do not require grad, and look at ``x.grad`` afterwards.
+"""
+import torch
+
+from torchdrill.grading import check, checks, function, make, probe
+
+
+def _points(seed, shape, device):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(shape, generator=g) * 2).to(device)
+
+
+# ---------------------------------------------------------------------------- eval_no_grad
+
+@check("eval_no_grad", en="the lecture's example: value, no grad", ko="강의 예제: 값과 미분 추적 없음", visible=True)
+def test_eval_no_grad_example(student, device):
+    x = torch.tensor(5.0, device=device)
+    r = student.call("eval_no_grad", make("fn", "poly", coeffs=[0.0, 3.0, 1.0]), make("leaf", x),
+                     probes=[probe("facts", "result"), probe("facts", 1)])
+    checks.expect_tensor(r.value, torch.tensor(40.0, device=device), what="eval_no_grad(f, x)", requires_grad=False)
+    checks.expect(r.probes["facts"] is None or not r.probes["facts"]["has_grad_fn"],
+                  "the result still has a grad_fn", "grad_fn=None", "a grad_fn")
+
+
+@check("eval_no_grad", en="no graph for unseen functions and shapes", ko="처음 보는 함수와 모양에서도 그래프 없음")
+def test_eval_no_grad_hidden(student, device):
+    for i, (name, params, shape) in enumerate([("sin_sq", {"a": 0.7}, (5,)), ("exp_mix", {"a": 0.3, "b": -1.0}, (2, 3)),
+                                               ("tanh_scale", {"a": 2.0}, (4, 1, 2))]):
+        x = _points(100 + i, shape, device)
+        f = function(name, **params)
+        r = student.call("eval_no_grad", make("fn", name, **params), make("leaf", x), probes=[probe("facts", 1)])
+        checks.expect_tensor(r.value, f(x), what=f"eval_no_grad(f, x) for x of shape {shape}", requires_grad=False)
+        x_after = r.probes["facts"]
+        checks.expect(x_after is not None and x_after["requires_grad"] and x_after["grad"] is None,
+                      "x was changed: it must still require grad and x.grad must stay None",
+                      "x.requires_grad=True, x.grad=None", "x changed",
+                      "do not call backward() or requires_grad_(False) on x; only compute under torch.no_grad()")
+
+
+@check("eval_no_grad", en="works when x does not require grad", ko="x가 미분을 추적하지 않을 때도 동작")
+def test_eval_no_grad_plain_input(student, device):
+    x = _points(7, (3,), device)
+    r = student.call("eval_no_grad", make("fn", "cube_chain", a=1.5, b=-0.5), x)
+    checks.expect_tensor(r.value, function("cube_chain", a=1.5, b=-0.5)(x), what="eval_no_grad(f, x)",
+                         requires_grad=False)
+    checks.expect_unchanged(r.args[1], x, what="x")
+
+
+# ---------------------------------------------------------------------------- detach
+
+@check("detach", en="same values, no grad, no grad_fn", ko="같은 값, 미분 추적 없음, grad_fn 없음", visible=True)
+def test_detach_example(student, device):
+    x = torch.tensor([5.0], device=device)
+    r = student.call("detach", make("nonleaf", x, scale=1.0, shift=0.0), probes=[probe("facts", "result")])
+    checks.expect_tensor(r.value, x.clone(), what="detach(y)", requires_grad=False)
+    facts = r.probes["facts"]
+    checks.expect(facts is not None and not facts["has_grad_fn"], "detach(y) still has a grad_fn",
+                  "grad_fn=None", "a grad_fn", "use y.detach(): it cuts the tensor off the graph")
+
+
+@check("detach", en="shares memory with y (no copy)", ko="y와 메모리를 공유함 (복사 없음)", weight=2)
+def test_detach_shares(student, device):
+    for seed, shape in [(11, (4,)), (12, (2, 3)), (13, (3, 1, 2))]:
+        base = _points(seed, shape, device)
+        r = student.call("detach", make("nonleaf", base, scale=3.0, shift=-1.0), probes=[probe("facts", "result")])
+        checks.expect_tensor(r.value, base * 3.0 - 1.0, what=f"detach(y) for y of shape {shape}", requires_grad=False,
+                             shares_with=r.args[0],
+                             share_hint="detach() returns a tensor on the same memory; clone() or torch.tensor() copy")
+        checks.expect(not r.probes["facts"]["has_grad_fn"], "detach(y) still has a grad_fn", "grad_fn=None", "a grad_fn")
+
+
+@check("detach", en="a leaf y is left requiring grad", ko="잎 텐서 y는 그대로 미분을 추적", weight=1)
+def test_detach_leaf_untouched(student, device):
+    y = _points(21, (5,), device)
+    r = student.call("detach", make("leaf", y), probes=[probe("facts", 0)])
+    checks.expect_tensor(r.value, y, what="detach(y)", requires_grad=False, shares_with=r.args[0])
+    checks.expect(r.probes["facts"]["requires_grad"], "y itself no longer requires grad",
+                  "y.requires_grad=True", "y.requires_grad=False",
+                  "requires_grad_(False) changes the caller's tensor; detach() makes a new one")

@@ -1,0 +1,154 @@
+"""Grading one submission: stage → run the graders in the sandbox → collect → points.
+
+    stage(submission)           files copied into the sandbox's scratch folder (submission.py)
+    run_graders(...)            pytest over graders/ with GradingPlugin; student code only in the sandbox
+    assemble(course, records)   one CheckResult per check; points from course.yml, split by weight
+
+NB: assemble must come after run_graders has seen every collected item, so that a check that
+never ran is filed as a failure instead of silently missing.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import time
+from pathlib import Path
+
+from .course import Course
+from .i18n import gettext_for
+from .results import CheckResult, Outcome, SubmissionResult
+from .sandbox import Sandbox, SandboxLimits
+from .submission import display_name, register_stubs, stage
+
+
+def sandbox_limits(course: Course) -> SandboxLimits:
+    lim = course.limits
+    return SandboxLimits(call_seconds=float(lim.call_seconds), cpu_seconds=int(lim.cpu_seconds),
+                         memory_mb=int(lim.memory_mb), output_kb=int(lim.output_kb))
+
+
+def resolve_device(requested: str):
+    """``auto``: cuda, else mps, else cpu.  Asking for a device that is not here is an error."""
+    import torch
+
+    from .errors import UsageError
+
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA device is available here; use --device auto or cpu")
+    if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise UsageError("--device mps: no MPS device is available here; use --device auto or cpu")
+    return torch.device(requested)
+
+
+def secrets_of(course: Course) -> list[str]:
+    """What sandboxed code must never see even if a read-only bind happened to include it."""
+    root = course.root
+    return [str(p) for p in (root / "solutions", root / "graders", root / "tests", root / ".git") if p.exists()]
+
+
+def new_sandbox(course: Course, device) -> Sandbox:
+    limits = sandbox_limits(course)
+    if getattr(device, "type", "cpu") != "cpu":   # CUDA starts threads of its own
+        limits = SandboxLimits(**{**limits.__dict__, "nproc": 64})
+    return Sandbox(limits, hide=secrets_of(course), device=str(device))
+
+
+def run_graders(course: Course, sandbox: Sandbox, staged: dict[str, Path], *, lang: str, device,
+                chapters: list[str], visible_only: bool = False, stubs: set[str] | None = None):
+    import pytest
+
+    from .grading.plugin import GradingPlugin, pytest_args
+
+    plugin = GradingPlugin(sandbox=sandbox, staged=staged, solutions_dir=course.solutions_dir, lang=lang,
+                           device=device, visible_only=visible_only, stubs=stubs)
+    files = [course.graders_dir / f"test_{c}.py" for c in chapters if (course.graders_dir / f"test_{c}.py").is_file()]
+    if files:
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        sink = io.StringIO()
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            pytest.main(pytest_args(files, course.graders_dir), plugins=[plugin])
+    return plugin
+
+
+def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: set[str] | None,
+             collect_errors: list[str] = ()) -> tuple[CheckResult, ...]:
+    """One CheckResult per check, in course order; every stub's points are accounted for."""
+    _ = gettext_for(lang)
+    by_stub: dict[str, list] = {}
+    for rec in records.values():
+        by_stub.setdefault(f"{rec.chapter}.{rec.stub}", []).append(rec)
+    out: list[CheckResult] = []
+    for ch in course.chapters:
+        if ch.id not in chapters:
+            continue
+        for stub, points in ch.stubs.items():
+            qual = f"{ch.id}.{stub}"
+            if stubs is not None and qual not in stubs:
+                continue
+            recs = by_stub.get(qual, [])
+            if not recs:
+                if stubs is None:   # a stub with no check at all: never free points, never silently absent
+                    out.append(CheckResult(ch.id, stub, _("graded"), Outcome.GRADER_ERROR, 0.0, float(points),
+                                           visible=False, message=_(
+                                               "grader error: this is not your fault, please tell the course staff."),
+                                           node="no check found for this stub"))
+                continue
+            total_w = sum(r.weight for r in recs)
+            shares = [round(points * r.weight / total_w, 4) for r in recs]
+            shares[-1] = round(points - sum(shares[:-1]), 4)
+            for rec, share in zip(recs, shares):
+                outcome = rec.outcome or Outcome.GRADER_ERROR
+                message = rec.message if rec.outcome else _(
+                    "grader error: this is not your fault, please tell the course staff.")
+                out.append(CheckResult(ch.id, stub, rec.title, outcome, share if outcome.passed else 0.0, share,
+                                       rec.visible, message if not outcome.passed else "",
+                                       node=rec.nodeid + (f" | {rec.staff}" if rec.staff else "")))
+    return tuple(out)
+
+
+def grade_submission(submission: Path, course: Course, sandbox: Sandbox, *, lang: str, device,
+                     select: str | None = None, visible_only: bool = False, name: str | None = None) -> SubmissionResult:
+    """Grade one submission end to end. Never raises for anything the submission does."""
+    started = time.monotonic()
+    selected = course.select(select)
+    chapters = [c.id for c, _stubs in selected]
+    stubs = None if select is None else {f"{c.id}.{s}" for c, ss in selected for s in ss}
+    register_stubs({c.id: list(c.stubs) for c in course.chapters})
+    stage_dir = sandbox.stage_dir()
+    staged = stage(Path(submission), stage_dir, [c.id for c in course.chapters], lang)
+    plugin = run_graders(course, sandbox, staged.files, lang=lang, device=device, chapters=chapters,
+                         visible_only=visible_only, stubs=stubs)
+    checks = assemble(course, plugin.records, lang=lang, chapters=chapters, stubs=stubs)
+    info = sandbox.info or {}
+    notes = list(staged.notes)
+    if info and not info.get("isolated"):
+        notes.append(f"sandbox isolation reduced: {info.get('reason', '')}")
+    return SubmissionResult(
+        submission=name or display_name(Path(submission)), checks=checks, device=str(device), lang=lang,
+        seconds=round(time.monotonic() - started, 3), notes=tuple(notes),
+        extra={"isolated": bool(info.get("isolated")), "torch": info.get("torch", ""),
+               "grader_errors": [r.nodeid + ": " + r.staff for r in plugin.records.values() if r.staff][:20]
+               + plugin.collect_errors[:5]},
+    )
+
+
+def failed_result(course: Course, name: str, error: str, *, lang: str, device: str = "cpu",
+                  select: str | None = None) -> SubmissionResult:
+    """The result when grading itself broke: still valid, score 0, every stub accounted for."""
+    _ = gettext_for(lang)
+    checks = []
+    for ch, stubs in course.select(select):
+        for stub in stubs:
+            checks.append(CheckResult(ch.id, stub, _("graded"), Outcome.GRADER_ERROR, 0.0,
+                                      float(ch.stubs[stub]), False,
+                                      _("grader error: this is not your fault, please tell the course staff."),
+                                      node=error[:500]))
+    return SubmissionResult(submission=name, checks=tuple(checks), device=str(device), lang=lang,
+                            error=error[:2000] or "grading failed")

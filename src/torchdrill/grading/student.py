@@ -1,0 +1,69 @@
+"""What a grader holds: the student's functions as sandboxed callables.
+
+``student.call("train_step", w, x, y, 0.1, probes=[probe("grad_hook", 0)])`` runs the function in a
+confined child and returns a :class:`Returned`; any other ending raises :class:`StudentProblem`
+with the outcome and message the student will read.  ``callees=["loss_fn"]`` puts the reference
+``loss_fn`` in place of the student's own, so one mistake costs only its own points.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..results import Outcome
+from ..sandbox import Sandbox
+from .feedback import StudentProblem, _, call_problem
+
+
+@dataclass
+class Returned:
+    value: Any
+    values: list | None
+    args: list
+    kwargs: dict
+    probes: dict = field(default_factory=dict)
+    output: str = ""
+
+    def callee_calls(self, name: str) -> list[dict]:
+        return (self.probes.get("callees") or {}).get(name, [])
+
+
+class Student:
+    def __init__(self, sandbox: Sandbox, chapter: str, module: Path | None, reference: Path | None,
+                 *, seed_salt: str = ""):
+        self.sandbox, self.chapter, self.module, self.reference = sandbox, chapter, module, reference
+        self.seed_salt = seed_salt
+        self.calls = 0
+
+    @property
+    def filename(self) -> str:
+        return f"{self.chapter}.py"
+
+    def seed_for(self, label: str) -> int:
+        """A seed that is the same on every run of the same check, and different between checks."""
+        digest = hashlib.sha256(f"{self.seed_salt}:{self.chapter}:{label}".encode()).digest()
+        return int.from_bytes(digest[:4], "little")
+
+    def call(self, func: str, *args, callees: Iterable[str] = (), record: Iterable[str] = (),
+             probes: Iterable[dict] = (), repeat: int = 1, seed: int | None = None,
+             wall_seconds: float | None = None, **kwargs) -> Returned:
+        __tracebackhide__ = True
+        if self.module is None:
+            raise StudentProblem(Outcome.MISSING, _(
+                "{module} is not in your submission, so {func} could not be graded.").format(
+                    module=self.filename, func=func))
+        self.calls += 1
+        callee_spec = {}
+        for name in list(callees) + [r for r in record if r not in callees]:
+            if self.reference is None:
+                continue
+            callee_spec[name] = {"source": str(self.reference), "record": name in set(record)}
+        result = self.sandbox.call(
+            self.module, self.chapter, func, list(args), kwargs, callees=callee_spec, probes=list(probes),
+            repeat=repeat, seed=self.seed_for(f"{func}:{self.calls}") if seed is None else seed,
+            wall_seconds=wall_seconds)
+        if not result.ok:
+            raise call_problem(result, module=self.filename, func=func, limits=self.sandbox.limits)
+        return Returned(result.value, result.values, result.args, result.kwargs, result.probes, result.output)

@@ -1,0 +1,1 @@
+"""Renderers: they only read :mod:`torchdrill.results`, never grade."""

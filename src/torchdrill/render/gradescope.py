@@ -1,0 +1,100 @@
+"""Gradescope's results.json, from a SubmissionResult.
+
+Fields as Gradescope documents them: top-level ``score``, ``execution_time``, ``output``,
+``visibility``, ``stdout_visibility``, ``extra_data``, ``tests``; each test ``name``, ``number``,
+``score``, ``max_score``, ``status``, ``output``, ``visibility``, ``tags``.  Staff-only details
+(grader test ids, grader exceptions) never go into this file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from ..i18n import gettext_for
+from ..results import CheckResult, Outcome, SubmissionResult
+
+_LABELS = {
+    Outcome.PASSED: "passed",
+    Outcome.NOT_IMPLEMENTED: "not implemented yet",
+    Outcome.WRONG: "wrong answer",
+    Outcome.CRASHED: "your code crashed",
+    Outcome.TIMEOUT: "time limit",
+    Outcome.MEMORY: "memory limit",
+    Outcome.MISSING: "missing",
+    Outcome.GRADER_ERROR: "grader error (not your fault)",
+}
+
+
+def outcome_label(outcome: Outcome, lang: str) -> str:
+    return gettext_for(lang)(_LABELS[outcome])
+
+
+def test_entry(check: CheckResult, number: str, lang: str) -> dict:
+    label = outcome_label(check.outcome, lang)
+    output = label if check.outcome.passed else f"[{label}] {check.message}".rstrip()
+    return {
+        "name": check.name,
+        "number": number,
+        "score": round(check.score, 4),
+        "max_score": round(check.max_score, 4),
+        "status": "passed" if check.outcome.passed else "failed",
+        "output": output,
+        "output_format": "text",
+        "visibility": "visible" if check.visible else "after_published",
+        "tags": [check.chapter, check.qualname, check.outcome.value],
+    }
+
+
+def results_json(result: SubmissionResult) -> dict:
+    _ = gettext_for(result.lang)
+    numbers: dict[str, int] = {}
+    chapter_no: dict[str, int] = {}
+    tests = []
+    for c in result.checks:
+        chapter_no.setdefault(c.chapter, len(chapter_no) + 1)
+        numbers[c.chapter] = numbers.get(c.chapter, 0) + 1
+        tests.append(test_entry(c, f"{chapter_no[c.chapter]}.{numbers[c.chapter]}", result.lang))
+    lines = [_("Score: {score:g} / {max:g}").format(score=result.score, max=result.max_score)]
+    lines += list(result.notes)
+    if result.error:
+        lines.append(_("grader error: this is not your fault, please tell the course staff."))
+    return {
+        "score": result.score,
+        "execution_time": round(result.seconds, 3),
+        "output": "\n".join(lines),
+        "output_format": "text",
+        "test_output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {
+            "submission": result.submission, "max_score": result.max_score, "device": result.device,
+            "lang": result.lang, "isolated": bool(result.extra.get("isolated")),
+            "torch": result.extra.get("torch", ""), "grading_failed": bool(result.error),
+        },
+        "tests": tests,
+    }
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_results(result: SubmissionResult, path: Path) -> None:
+    write_atomic(path, json.dumps(results_json(result), ensure_ascii=False, indent=2) + "\n")

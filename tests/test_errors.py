@@ -1,0 +1,127 @@
+"""errors.py: the exception tree, exit codes, and the "did you mean" messages instructors read."""
+from __future__ import annotations
+
+import pytest
+
+from torchdrill.errors import (
+    CourseError,
+    GraderError,
+    SandboxError,
+    SubmissionError,
+    TorchdrillError,
+    UnknownNameError,
+    UsageError,
+    closest,
+    did_you_mean,
+)
+
+CHAPTERS = [
+    "ex01_tensors",
+    "ex02_tensor_ops",
+    "ex03_device",
+    "ex04_autograd",
+    "ex05_no_grad",
+    "ex06_grad_accumulation",
+    "ex07_optimization",
+    "ex08_linear_regression",
+]
+
+
+@pytest.mark.parametrize(
+    ("cls", "code"),
+    [
+        (TorchdrillError, 2),
+        (UsageError, 2),
+        (UnknownNameError, 2),
+        (CourseError, 3),
+        (SubmissionError, 4),
+        (SandboxError, 5),
+        (GraderError, 6),
+    ],
+)
+def test_exit_codes(cls: type[TorchdrillError], code: int) -> None:
+    assert cls.exit_code == code
+    assert issubclass(cls, TorchdrillError)
+
+
+def test_message_is_str_and_attribute() -> None:
+    exc = CourseError("course.yml: language: must be 'ko' or 'en', got 'fr'")
+    assert str(exc) == exc.message == "course.yml: language: must be 'ko' or 'en', got 'fr'"
+    assert exc.exit_code == 3
+    assert isinstance(exc, Exception)
+
+
+def test_one_tree() -> None:
+    assert issubclass(UnknownNameError, UsageError)
+    for cls in (UsageError, CourseError, SubmissionError, SandboxError, GraderError):
+        assert cls.__bases__ == (TorchdrillError,)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("ex7", " Did you mean 'ex07_optimization'?"),             # prefix once zeros are folded
+        ("ex07", " Did you mean 'ex07_optimization'?"),
+        ("ex7_optimization", " Did you mean 'ex07_optimization'?"),  # equal once folded
+        ("EX07_OPTIMIZATION", " Did you mean 'ex07_optimization'?"),
+        ("ex07_optimisation", " Did you mean 'ex07_optimization'?"),  # typo: difflib
+        ("optim", " Did you mean 'ex07_optimization'?"),           # the only one containing it
+        ("tensor_ops", " Did you mean 'ex02_tensor_ops'?"),
+        ("ex1", " Did you mean 'ex01_tensors'?"),
+        ("ex10", ""),                                              # not ex01: only leading zeros fold
+        ("ex9", ""),
+        ("ex", ""),                                                # fits every chapter: suggest none
+        ("zzz", ""),
+    ],
+)
+def test_did_you_mean(name: str, expected: str) -> None:
+    assert did_you_mean(name, CHAPTERS) == expected
+
+
+def test_did_you_mean_plain_typos_and_empty_choices() -> None:
+    assert did_you_mean("trian", ["loss_fn", "train_step", "train"]) == " Did you mean 'train'?"
+    assert did_you_mean("cpu_secs", ["call_seconds", "cpu_seconds", "memory_mb"]) == " Did you mean 'cpu_seconds'?"
+    assert did_you_mean("anything", []) == ""
+    assert closest("ex7", iter(CHAPTERS)) == "ex07_optimization"  # any iterable
+    assert closest("ex9", CHAPTERS) is None
+
+
+def test_unknown_name_with_suggestion() -> None:
+    exc = UnknownNameError("chapter", "ex7", CHAPTERS)
+    assert str(exc) == "unknown chapter 'ex7': did you mean 'ex07_optimization'?"
+    assert exc.exit_code == 2
+    assert (exc.kind, exc.name, exc.suggestion) == ("chapter", "ex7", "ex07_optimization")
+    assert exc.choices == tuple(CHAPTERS)
+
+
+def test_unknown_name_lists_known_names_when_nothing_is_close() -> None:
+    exc = UnknownNameError("chapter", "ex9", ["ex01_tensors", "ex02_tensor_ops", "ex03_device"])
+    assert str(exc) == "unknown chapter 'ex9': known chapters: ex01_tensors, ex02_tensor_ops, ex03_device"
+    assert exc.suggestion is None
+
+
+def test_unknown_name_explicit_suggestion_and_none() -> None:
+    exc = UnknownNameError("chapter", "train", CHAPTERS[:2], suggestion="ex07_optimization.train")
+    assert str(exc) == "unknown chapter 'train': did you mean 'ex07_optimization.train'?"
+    exc = UnknownNameError("stub", "ex07_optimization.xyz", ["ex07_optimization.train"], suggestion=None)
+    assert str(exc) == "unknown stub 'ex07_optimization.xyz': known stubs: ex07_optimization.train"
+
+
+def test_unknown_name_without_choices() -> None:
+    assert str(UnknownNameError("chapter", "ex01", [])) == "unknown chapter 'ex01': there are no chapters"
+
+
+def test_no_torch_import() -> None:
+    import ast
+    import inspect
+
+    import torchdrill.errors as module
+
+    tree = ast.parse(inspect.getsource(module))
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
+    }
+    assert "torch" not in imported
