@@ -67,7 +67,8 @@ def run_graders(course: Course, sandbox: Sandbox, staged: dict[str, Path], *, la
     from .grading.plugin import GradingPlugin, pytest_args
 
     plugin = GradingPlugin(sandbox=sandbox, staged=staged, solutions_dir=course.solutions_dir, lang=lang,
-                           device=device, visible_only=visible_only, stubs=stubs)
+                           device=device, visible_only=visible_only, stubs=stubs,
+                           submission_seconds=float(course.limits.submission_seconds))
     files = [course.graders_dir / f"test_{c}.py" for c in chapters if (course.graders_dir / f"test_{c}.py").is_file()]
     if files:
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"

@@ -30,6 +30,8 @@ def describe(value: Any) -> str:
     if isinstance(value, wire.Parameter):
         return f"torch.nn.Parameter(shape={tuple(value.tensor.shape)})"
     if isinstance(value, wire.Opaque):
+        if value.detail == "a subclass of torch.Tensor":
+            return _("an object of type {0} (a subclass of torch.Tensor)").format(value.type_name)
         return _("an object of type {0}").format(value.type_name)
     if isinstance(value, wire.NPScalar):
         return f"numpy.{value.dtype}({value.value!r})"
@@ -96,7 +98,7 @@ def expect_tensor(
             extra = _("build a tensor, e.g. with torch.tensor(...) or torch.stack(...)")
         elif type(got) in (int, float):
             extra = _("return the tensor itself, not a Python number (.item() gives a number)")
-        elif isinstance(got, wire.Opaque) and "Tensor" in got.type_name:
+        elif isinstance(got, wire.Opaque) and got.detail == "a subclass of torch.Tensor":
             extra = _("return a plain torch.Tensor, not a subclass of it")
         raise wrong(_("{what} should be a torch.Tensor.").format(what=what), "torch.Tensor", describe(got),
                     extra or hint)

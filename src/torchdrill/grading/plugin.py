@@ -17,7 +17,7 @@ import pytest
 
 from ..results import Outcome
 from .feedback import StudentProblem, WrongAnswer, _, set_language
-from .student import Student
+from .student import Budget, Student
 
 MARK = "torchdrill"
 
@@ -57,10 +57,12 @@ def load_reference(path: Path) -> ModuleType:
 
 class GradingPlugin:
     def __init__(self, *, sandbox, staged: dict[str, Path], solutions_dir: Path | None, lang: str,
-                 device, visible_only: bool = False, stubs: set[str] | None = None, seed_salt: str = ""):
+                 device, visible_only: bool = False, stubs: set[str] | None = None, seed_salt: str = "",
+                 submission_seconds: float = float("inf")):
         self.sandbox, self.staged, self.solutions_dir = sandbox, staged, solutions_dir
         self._lang, self._device, self.visible_only, self.stubs = lang, device, visible_only, stubs
         self.seed_salt = seed_salt
+        self.budget = Budget(submission_seconds)
         self.records: dict[str, Record] = {}
         self.collect_errors: list[str] = []
 
@@ -70,7 +72,7 @@ class GradingPlugin:
         chapter = chapter_of(request.module.__name__)
         ref = self.solutions_dir / f"{chapter}.py" if self.solutions_dir else None
         return Student(self.sandbox, chapter, self.staged.get(chapter), ref if ref and ref.is_file() else None,
-                       seed_salt=self.seed_salt)
+                       seed_salt=self.seed_salt, budget=self.budget)
 
     @pytest.fixture
     def reference(self, request) -> ModuleType:

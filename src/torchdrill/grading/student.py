@@ -8,6 +8,7 @@ with the outcome and message the student will read.  ``callees=["loss_fn"]`` put
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -30,11 +31,36 @@ class Returned:
         return (self.probes.get("callees") or {}).get(name, [])
 
 
+class Budget:
+    """Time shared by all checks of one submission: a function that already ran out of time is
+    not run again, and the whole submission has a ceiling, so an endless loop costs one limit."""
+
+    def __init__(self, submission_seconds: float):
+        self.deadline = time.monotonic() + submission_seconds
+        self.submission_seconds = submission_seconds
+        self.timed_out: dict[str, StudentProblem] = {}
+
+    def before(self, qualname: str, func: str) -> None:
+        if qualname in self.timed_out:
+            first = self.timed_out[qualname]
+            raise StudentProblem(first.outcome, _("{func} was not run again: it already ran out of time in "
+                                                 "an earlier check.").format(func=func) + "\n" + first.message)
+        if time.monotonic() > self.deadline:
+            raise StudentProblem(Outcome.TIMEOUT, _(
+                "not run: grading this submission already took more than {s:g} s in total.").format(
+                    s=self.submission_seconds))
+
+    def after(self, qualname: str, problem: StudentProblem) -> None:
+        if problem.outcome is Outcome.TIMEOUT:
+            self.timed_out[qualname] = problem
+
+
 class Student:
     def __init__(self, sandbox: Sandbox, chapter: str, module: Path | None, reference: Path | None,
-                 *, seed_salt: str = ""):
+                 *, seed_salt: str = "", budget: Budget | None = None):
         self.sandbox, self.chapter, self.module, self.reference = sandbox, chapter, module, reference
         self.seed_salt = seed_salt
+        self.budget = budget or Budget(float("inf"))
         self.calls = 0
 
     @property
@@ -54,6 +80,8 @@ class Student:
             raise StudentProblem(Outcome.MISSING, _(
                 "{module} is not in your submission, so {func} could not be graded.").format(
                     module=self.filename, func=func))
+        qualname = f"{self.chapter}.{func}"
+        self.budget.before(qualname, func)
         self.calls += 1
         callee_spec = {}
         for name in list(callees) + [r for r in record if r not in callees]:
@@ -65,5 +93,7 @@ class Student:
             repeat=repeat, seed=self.seed_for(f"{func}:{self.calls}") if seed is None else seed,
             wall_seconds=wall_seconds)
         if not result.ok:
-            raise call_problem(result, module=self.filename, func=func, limits=self.sandbox.limits)
+            problem = call_problem(result, module=self.filename, func=func, limits=self.sandbox.limits)
+            self.budget.after(qualname, problem)
+            raise problem
         return Returned(result.value, result.values, result.args, result.kwargs, result.probes, result.output)

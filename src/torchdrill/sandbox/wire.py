@@ -20,7 +20,15 @@ MAX_STR = 2_000
 
 def opaque(value: Any) -> dict:
     t = type(value)
-    return {TAG: "opaque", "type": f"{getattr(t, '__module__', '?')}.{getattr(t, '__qualname__', '?')}"[:200]}
+    out = {TAG: "opaque", "type": f"{getattr(t, '__module__', '?')}.{getattr(t, '__qualname__', '?')}"[:200]}
+    try:
+        import torch
+
+        if type.__subclasscheck__(torch.Tensor, t):
+            out["detail"] = "tensor_subclass"
+    except Exception:
+        pass
+    return out
 
 
 def plain(value: Any, depth: int = 0) -> Any:
@@ -134,7 +142,7 @@ def validate(value: Any, depth: int = 0) -> Any:
                 raise BadWire("dict with non-string keys")
             return {k[:MAX_STR]: validate(v, depth + 1) for k, v in value.items()}
         if tag == "opaque":
-            return Opaque(_s(value.get("type")))
+            return Opaque(_s(value.get("type")), "a subclass of torch.Tensor" if value.get("detail") == "tensor_subclass" else "")
         if tag == "toolong":
             return Opaque(_s(value.get("type")), f"with {int(value.get('len', 0))} items")
         if tag == "tuple":
