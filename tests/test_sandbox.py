@@ -1,0 +1,220 @@
+"""The sandbox itself: what a call returns, and how each way of ending is reported."""
+from __future__ import annotations
+
+import os
+import signal
+import textwrap
+
+import pytest
+import torch
+
+from torchdrill.sandbox import make, probe
+from torchdrill.sandbox import wire
+
+SOURCE = textwrap.dedent('''
+    import os, sys, time, signal
+    import numpy as np
+    import torch
+
+    def add(a, b):
+        return a + b
+
+    def view(t):
+        return t.view(-1)
+
+    def to_np(t):
+        return t.numpy()
+
+    def np_copy(t):
+        return np.array(t)
+
+    def boom(x):
+        raise ValueError("bad value " + str(x))
+
+    def todo(x):
+        raise NotImplementedError("not yet")
+
+    def spin(x):
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        while True:
+            pass
+
+    def sleepy(x):
+        time.sleep(100)
+
+    def hog(x):
+        return torch.empty(10 ** 10)
+
+    def leave(x):
+        os._exit(0)
+
+    def quit_(x):
+        sys.exit(0)
+
+    def whoami(x):
+        return [os.getuid(), os.path.exists("/work"), sorted(os.listdir("/"))]
+
+    def shout(x):
+        print("hello from the student")
+        return x
+
+    def liar(x):
+        class Liar(torch.Tensor):
+            pass
+        return x.as_subclass(Liar)
+
+    def grow(w):
+        for _ in range(3):
+            (w * w).sum().backward()
+        return w.grad
+
+    def fn_call(f, x):
+        return f(x)
+
+    def gen(g):
+        return torch.randn(3, generator=g)
+''')
+
+
+@pytest.fixture(scope="module")
+def student(sandbox):
+    d = sandbox.stage_dir()
+    path = d / "student.py"
+    path.write_text(SOURCE)
+    path.chmod(0o644)
+
+    def call(func, *args, **kw):
+        return sandbox.call(path, "student", func, list(args), **kw)
+    return call
+
+
+def test_value_and_args_come_back(student):
+    r = student("add", torch.tensor([1, 2]), torch.tensor([3, 4]))
+    assert r.status == "ok"
+    assert torch.equal(r.value, torch.tensor([4, 6])) and r.value.dtype == torch.int64
+    assert torch.equal(r.args[0], torch.tensor([1, 2]))
+
+
+def test_storage_sharing_survives_the_trip(student):
+    x = torch.arange(6.0).reshape(2, 3)
+    r = student("view", x)
+    from torchdrill.grading.checks import shares_memory
+    assert shares_memory(r.value, r.args[0])
+
+
+def test_numpy_aliasing_is_measured_in_the_child(student):
+    x = torch.arange(4.0)
+    shared = student("to_np", x, probes=[probe("np_shares", "result", 0)])
+    copied = student("np_copy", x, probes=[probe("np_shares", "result", 0)])
+    assert isinstance(shared.value, wire.NDArray) and shared.value.dtype == "float32"
+    assert shared.probes["np_shares"] is True
+    assert copied.probes["np_shares"] is False
+
+
+def test_exception_reports_student_frames_only(student):
+    r = student("boom", 3)
+    assert r.status == "raised"
+    assert r.error["exc_type"] == "ValueError" and r.error["message"] == "bad value 3"
+    assert [f["func"] for f in r.error["frames"]] == ["boom"]
+    assert "raise ValueError" in r.error["frames"][0]["code"]
+
+
+def test_not_implemented_is_flagged(student):
+    r = student("todo", 1)
+    assert r.status == "raised" and r.error["not_implemented"] is True
+
+
+def test_cpu_limit_kills_a_loop_that_ignores_sigalrm(student):
+    r = student("spin", 1)
+    assert r.status in ("cpu", "timeout")
+    assert r.wall < 6
+
+
+def test_wall_clock_limit_kills_a_sleeper(student):
+    r = student("sleepy", 1, wall_seconds=1)
+    assert r.status == "timeout" and r.wall < 3
+
+
+def test_memory_limit(student):
+    r = student("hog", 1)
+    assert r.status == "memory"
+
+
+def test_os_exit_leaves_no_result(student):
+    r = student("leave", 1)
+    assert r.status == "no_result" and r.exit == 0
+
+
+def test_sys_exit_is_just_an_exception(student):
+    r = student("quit_", 1)
+    assert r.status == "raised" and r.error["exc_type"] == "SystemExit"
+
+
+def test_output_is_captured(student):
+    r = student("shout", 1)
+    assert r.status == "ok" and "hello from the student" in r.output
+
+
+def test_tensor_subclass_comes_back_opaque(student):
+    r = student("liar", torch.ones(2))
+    assert isinstance(r.value, wire.Opaque) and r.value.detail == "a subclass of torch.Tensor"
+
+
+def test_grad_and_hooks_are_probed(student):
+    r = student("grow", make("leaf", torch.tensor([1.0, 2.0])), probes=[probe("grad_hook", 0), probe("facts", 0)])
+    assert r.status == "ok"
+    assert [t.tolist() for t in r.probes["grad_hook"]] == [[2.0, 4.0], [4.0, 8.0], [6.0, 8.0 + 4.0]]
+    assert r.probes["facts"]["requires_grad"] and r.probes["facts"]["is_leaf"]
+
+
+def test_makers_build_functions_and_generators(student):
+    r = student("fn_call", make("fn", "poly", coeffs=[5.0, 3.0, 1.0]), torch.tensor(2.0))
+    assert r.value.item() == 15.0
+    g = student("gen", make("generator", 7))
+    assert torch.equal(g.value, torch.randn(3, generator=torch.Generator().manual_seed(7)))
+
+
+def test_missing_function(student):
+    r = student("nope", 1)
+    assert r.status == "missing_function"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the jail needs root; without it isolation is reduced")
+def test_child_is_jailed_with_its_own_uid(student, sandbox):
+    assert sandbox.info["isolated"] is True
+    r = student("whoami", 1)
+    uid, sees_work, top = r.value
+    assert uid >= 1 << 30
+    assert "home" not in top and "opt" not in top
+
+
+def test_same_call_twice_gives_same_result(student):
+    a = student("gen", make("generator", 3), seed=5)
+    b = student("gen", make("generator", 3), seed=5)
+    assert torch.equal(a.value, b.value)
+
+
+def test_no_process_is_left_behind(sandbox, module_file):
+    path = module_file(textwrap.dedent('''
+        import os, time
+        def f(x):
+            if os.fork() == 0:
+                time.sleep(60)
+            return 1
+    '''))
+    sandbox.call(path, "student", "f", [1])
+    leftovers = [p for p in os.listdir("/proc") if p.isdigit() and _uid(p) >= (1 << 30)]
+    assert leftovers == []
+
+
+def _uid(pid: str) -> int:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except FileNotFoundError:
+        return -1
+
+
+def test_kill_signal_is_reported(sandbox, module_file):
+    path = module_file("import os, signal\ndef f(x):\n    os.kill(os.getpid(), signal.SIGSEGV)\n")
+    r = sandbox.call(path, "student", "f", [1])
+    assert r.status == "killed" and r.signal == signal.SIGSEGV
