@@ -1,47 +1,45 @@
-"""The ``torchdrill`` command: parses arguments and calls one plain function per verb."""
+"""The ``torchdrill`` command: parses arguments and calls one plain function per verb.
+
+Each verb lives in its own module under ``torchdrill.commands`` with two functions:
+``add_arguments(parser)`` and ``run(args) -> int``.  Errors from the engine are TorchdrillError
+subclasses that know their exit code; they are printed here, in one place.
+"""
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from pathlib import Path
 
 from . import __version__
 from .errors import TorchdrillError
+
+#: verb -> (module under torchdrill.commands, one-line help)
+VERBS: dict[str, tuple[str, str]] = {
+    "grade": ("grade", "grade one or many submissions (folders, .py files, notebooks)"),
+}
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="torchdrill", description="Auto-graded PyTorch basics exercises.")
     p.add_argument("--version", action="version", version=f"torchdrill {__version__}")
-    sub = p.add_subparsers(dest="verb", required=True)
-
-    g = sub.add_parser("grade", help="grade one or many submissions (directories, .py files, notebooks)")
-    g.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION")
-    out = g.add_mutually_exclusive_group()
-    out.add_argument("--json", type=Path, metavar="FILE", help="results.json for a single submission")
-    out.add_argument("--out", type=Path, metavar="DIR", help="folder for DIR/<name>.json and DIR/gradebook.csv")
-    g.add_argument("--course", type=Path, default=None, help="course.yml or its folder (default: search upward)")
-    g.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default=None)
-    g.add_argument("--lang", choices=["ko", "en"], default=None)
-    g.add_argument("--jobs", "-j", type=int, default=None, help="parallel workers (default: all cores)")
-    g.add_argument("--only", metavar="CHAPTER[.STUB]", default=None, help="grade one chapter or stub")
-    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sub = p.add_subparsers(dest="verb", required=True, metavar="VERB")
+    for verb, (module, help_text) in VERBS.items():
+        sp = sub.add_parser(verb, help=help_text, description=help_text)
+        importlib.import_module(f".commands.{module}", __package__).add_arguments(sp)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    module = importlib.import_module(f".commands.{VERBS[args.verb][0]}", __package__)
     try:
-        if args.verb == "grade":
-            from .commands import grade_command
-
-            return grade_command(args)
+        return module.run(args)
     except TorchdrillError as exc:
         print(f"torchdrill: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("torchdrill: interrupted; run the same command again to resume.", file=sys.stderr)
         return 130
-    return 2
 
 
 if __name__ == "__main__":

@@ -1,16 +1,29 @@
-"""One plain function per CLI verb, importable and testable without the CLI."""
+"""``torchdrill grade``: one submission to a results.json, or many into a folder."""
 from __future__ import annotations
 
 import sys
 import traceback
 from pathlib import Path
 
-from .course import load_course
-from .errors import UsageError
-from .i18n import choose_language
+from ..course import load_course
+from ..errors import UsageError
+from ..i18n import choose_language
 
 
-def grade_command(args) -> int:
+def add_arguments(g) -> None:
+    g.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION")
+    out = g.add_mutually_exclusive_group()
+    out.add_argument("--json", type=Path, metavar="FILE", help="results.json for a single submission")
+    out.add_argument("--out", type=Path, metavar="DIR", help="folder for DIR/<name>.json and DIR/gradebook.csv")
+    g.add_argument("--course", type=Path, default=None, help="course.yml or its folder (default: search upward)")
+    g.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default=None)
+    g.add_argument("--lang", choices=["ko", "en"], default=None)
+    g.add_argument("--jobs", "-j", type=int, default=None, help="parallel workers (default: all cores)")
+    g.add_argument("--only", metavar="CHAPTER[.STUB]", default=None, help="grade one chapter or stub")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args) -> int:
     course = load_course(args.course)
     lang = choose_language(args.lang, course.language)
     if args.only:
@@ -20,7 +33,7 @@ def grade_command(args) -> int:
             raise UsageError("--json takes exactly one submission; use --out DIR for several")
         return grade_one(args.submissions[0], args.json, course, lang=lang, device=args.device or course.device,
                          only=args.only)
-    from .batch import grade_batch
+    from ..batch import grade_batch
 
     out = args.out or Path("torchdrill-results")
     return grade_batch(args.submissions, out, course, lang=lang, device=args.device or course.device,
@@ -28,10 +41,10 @@ def grade_command(args) -> int:
 
 
 def grade_one(submission: Path, json_path: Path, course, *, lang: str, device: str, only: str | None) -> int:
-    from .grade import failed_result, grade_submission, new_sandbox, resolve_device
-    from .render.gradescope import write_results
-    from .render.terminal import print_summary
-    from .submission import display_name
+    from ..grade import failed_result, grade_submission, new_sandbox, resolve_device
+    from ..render.gradescope import write_results
+    from ..render.terminal import print_summary
+    from ..submission import display_name
 
     name = display_name(submission)
     sandbox = new_sandbox(course, "cpu")
