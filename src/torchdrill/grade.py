@@ -96,7 +96,7 @@ def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: 
             recs = by_stub.get(qual, [])
             if not recs:
                 if stubs is None:   # a stub with no check at all: never free points, never silently absent
-                    out.append(CheckResult(ch.id, stub, _("graded"), Outcome.GRADER_ERROR, 0.0, float(points),
+                    out.append(CheckResult(ch.id, stub, _("no grader for this stub yet"), Outcome.GRADER_ERROR, 0.0, float(points),
                                            visible=False, message=_(
                                                "grader error: this is not your fault, please tell the course staff."),
                                            node="no check found for this stub"))
