@@ -7,8 +7,10 @@ with the outcome and message the student will read.  ``callees=["loss_fn"]`` put
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import time
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -29,6 +31,29 @@ class Returned:
 
     def callee_calls(self, name: str) -> list[dict]:
         return (self.probes.get("callees") or {}).get(name, [])
+
+
+@lru_cache(maxsize=64)
+def _callee_source(path: str, mtime: float, name: str) -> str:
+    source = Path(path).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    parts = ["\n".join(lines[n.lineno - 1:n.end_lineno]) for n in tree.body
+             if isinstance(n, (ast.Import, ast.ImportFrom))]
+    funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    if len(funcs) != 1:
+        raise LookupError(f"the reference defines no function {name!r}")
+    fn = funcs[0]
+    fn.body = [b for b in fn.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))] or fn.body
+    parts.append(ast.unparse(fn))          # the function alone, docstring dropped
+    return "\n".join(parts) + "\n"
+
+
+def callee_source(reference: Path, name: str) -> str:
+    """Only what the child needs of the reference: the callee function and the module's imports.
+
+    The rest of the solutions module never enters a process that runs student code."""
+    return _callee_source(str(reference), reference.stat().st_mtime, name)
 
 
 class Budget:
@@ -87,7 +112,7 @@ class Student:
         for name in list(callees) + [r for r in record if r not in callees]:
             if self.reference is None:
                 continue
-            callee_spec[name] = {"source": str(self.reference), "record": name in set(record)}
+            callee_spec[name] = {"code": callee_source(self.reference, name), "record": name in set(record)}
         result = self.sandbox.call(
             self.module, self.chapter, func, list(args), kwargs, callees=callee_spec, probes=list(probes),
             repeat=repeat, seed=self.seed_for(f"{func}:{self.calls}") if seed is None else seed,

@@ -85,10 +85,12 @@ def _run(req: dict, jail: isolation.Jail | None) -> int:
     # --- as root, on the host side of the jail: read what the child needs, then confine.
     with open(req["args"], "rb") as f:
         args_blob = f.read()
-    callee_src = {}
+    callee_code = {}
     for name, spec in req.get("callees", {}).items():
-        with open(spec["source"], "rb") as f:
-            callee_src[name] = (f.read(), bool(spec.get("record")))
+        with open(spec["file"], "rb") as f:
+            callee_code[name] = (compile(f.read(), "<reference>", "exec", dont_inherit=True), bool(spec.get("record")))
+        os.unlink(spec["file"])
+    req["callees"] = None          # nothing of the reference's text stays reachable from here
     with open(req["module"], "rb") as f:
         source = f.read()
     out_fd = os.open(os.path.join(call_dir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -141,13 +143,13 @@ def _run(req: dict, jail: isolation.Jail | None) -> int:
     except BaseException as exc:
         _write(result_path, dict(status="import_error", **_describe(exc, filename, lines)))
         return 0
-    for name, (src, record) in callee_src.items():
-        ref = types.ModuleType("_reference")
-        exec(compile(src, "<reference>", "exec", dont_inherit=True), ref.__dict__)
-        fn = getattr(ref, name)
+    for name, (code, record) in callee_code.items():
+        # Executed in the student's namespace: a reference train_step calls whatever loss_fn is
+        # there (the reference one too, when the grader asks for both).
+        exec(code, module.__dict__)
         if record:
-            fn = _recorder(name, fn, ctx)
-        module.__dict__[name] = fn
+            module.__dict__[name] = _recorder(name, module.__dict__[name], ctx)
+    callee_code.clear()
     func = module.__dict__.get(req["func"])
     if not isinstance(func, types.FunctionType):
         _write(result_path, {"status": "missing_function",

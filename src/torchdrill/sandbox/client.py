@@ -12,6 +12,7 @@ import os
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -177,11 +178,18 @@ class Sandbox:
             call_dir.mkdir(mode=0o700)
             try:
                 torch.save({"args": list(args), "kwargs": dict(kwargs or {})}, call_dir / "args.pt")
+                callee_files = {}
+                for i, (name, spec) in enumerate((callees or {}).items()):
+                    path = call_dir / f"callee-{i}.py"
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    with os.fdopen(fd, "w", encoding="utf-8") as f:
+                        f.write(spec["code"])
+                    callee_files[name] = {"file": str(path), "record": bool(spec.get("record"))}
                 lim = self.limits
                 req = {
                     "id": self._n, "call_dir": str(call_dir), "args": str(call_dir / "args.pt"),
                     "module": str(module), "module_name": module_name, "func": func,
-                    "callees": callees or {}, "probes": probes or [], "repeat": int(repeat), "seed": int(seed),
+                    "callees": callee_files, "probes": probes or [], "repeat": int(repeat), "seed": int(seed),
                     "wall_seconds": float(wall_seconds or lim.call_seconds),
                     "limits": {"cpu_seconds": lim.cpu_seconds, "memory_mb": lim.memory_mb,
                                "file_mb": lim.file_mb, "nproc": lim.nproc if info.get("isolated") else 4096},
@@ -208,16 +216,15 @@ class Sandbox:
         sig = reply.get("signal")
         if sig in (signal.SIGKILL, signal.SIGXCPU) and reply.get("cpu", 0) >= self.limits.cpu_seconds - 0.5:
             return CallResult(status="cpu", **common)
-        result_file = call_dir / "result.pt"
         try:
-            st = os.lstat(result_file)
+            data = _read_regular(call_dir / "result.pt", RESULT_CAP)
         except FileNotFoundError:
             return CallResult(status="killed" if sig else "no_result", **common)
-        if not result_file.is_file() or st.st_size > RESULT_CAP:
-            return CallResult(status="bad_result", error={"message": "the result was too large"}, **common)
+        except OSError:
+            return CallResult(status="bad_result", error={"message": "the result is not a plain file of sane size"},
+                              **common)
         try:
-            with open(result_file, "rb") as f:
-                raw = torch.load(io.BytesIO(f.read()), weights_only=True, map_location=None)
+            raw = torch.load(io.BytesIO(data), weights_only=True, map_location=None)
             if type(raw) is not dict or type(raw.get("status")) is not str:
                 raise wire.BadWire("not a result record")
             status = raw["status"]
@@ -245,11 +252,30 @@ def _as(kind: type, value: Any) -> Any:
     return value
 
 
+def _read_regular(path: Path, cap: int) -> bytes:
+    """Read a file the child wrote without following links it may have planted (we are root)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
+            raise OSError("not a regular file of sane size")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(cap + 1)
+    finally:
+        os.close(fd)
+
+
 def _read_output(path: Path, cap: int) -> tuple[str, bool]:
     try:
-        size = os.lstat(path).st_size
-        with open(path, "rb") as f:
-            data = f.read(cap)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return "", False
-    return data.decode("utf-8", "replace"), size > cap
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return "", False
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(cap)
+    finally:
+        os.close(fd)
+    return data.decode("utf-8", "replace"), st.st_size > cap

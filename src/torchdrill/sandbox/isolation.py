@@ -117,7 +117,9 @@ def build_jail(jail: str, readonly: list[str], scratch: str, hide: list[str] = (
             bound.append(d)
     _bind("/dev", _mkdirs(jail, "/dev"), readonly=False, recursive=True)
     _mount("tmpfs", jail + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=64m")
-    _bind("/proc", _mkdirs(jail, "/proc"), readonly=False, recursive=True)
+    # A procfs of its own that hides other users' processes: every child has a uid of its own,
+    # so it sees only itself (not the host's command lines, which name submissions).
+    _mount("proc", _mkdirs(jail, "/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
     os.makedirs(jail + "/tmp", exist_ok=True)
     for p in sorted({os.path.realpath(p) for p in readonly if os.path.exists(p)}, key=len):
         if _covered(p, bound):
@@ -150,8 +152,9 @@ def confine(jail: Jail | None, workdir: str, limits: Limits) -> int | None:
         os.chown(workdir, uid, uid)
         workdir = jail.inside(workdir)
         os.chroot(jail.root)
-        unshare(CLONE_NEWNS)              # a /tmp of its own, gone when the child is
+        unshare(CLONE_NEWNS | CLONE_NEWIPC)   # a /tmp, /dev/shm and IPC of its own, gone with it
         _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=64m")
     os.chdir(workdir)
     os.umask(0o077)
     for res, value in (

@@ -79,6 +79,7 @@ def serve(proto_in, proto_out) -> None:
                 isolated_reason = f"namespaces unavailable ({exc})"
         else:
             isolated_reason = "not running as root: no jail and no uid drop"
+    config = None      # children are forks of this frame: leave them nothing to find (the hide list)
     _reply(proto_out, {"ready": True, "isolated": jail is not None, "reason": isolated_reason,
                        "pid": os.getpid(), "vm_size": isolation.vm_size_bytes(),
                        "torch": torch.__version__})
