@@ -87,6 +87,8 @@ def expect_tensor(
     atol: float | None = None,
     hint: str = "",
     share_hint: str = "",
+    dtype_hint: str = "",
+    device_hint: str = "",
 ) -> torch.Tensor:
     """Run the whole ladder on one returned tensor; returns it for further checks."""
     what = what or _("the result")
@@ -108,13 +110,13 @@ def expect_tensor(
     want_dtype = expected.dtype if dtype is True else dtype
     if want_dtype not in (None, False) and got.dtype != want_dtype:
         raise wrong(_("{what} has the wrong dtype.").format(what=what), _dt(want_dtype), _dt(got.dtype),
-                    hint or _dtype_hint(want_dtype, got.dtype))
+                    dtype_hint or _dtype_hint(want_dtype, got.dtype) or hint)
     want_device = expected.device if device is True else device
     if want_device not in (None, False):
         want_device = torch.device(want_device)
         if got.device.type != want_device.type or (want_device.index is not None and got.device.index != want_device.index):
             raise wrong(_("{what} is on the wrong device.").format(what=what), str(want_device), str(got.device),
-                        _("create or move the result onto the device the input is on (x.device)"))
+                        device_hint or _("create or move the result onto the device the input is on (x.device)"))
     if requires_grad is not None and bool(got.requires_grad) != requires_grad:
         if requires_grad:
             raise wrong(_("{what} should require grad (be part of the autograd graph).").format(what=what),
@@ -162,11 +164,18 @@ def expect_close(got: torch.Tensor, expected: torch.Tensor, *, what: str, rtol: 
         pass
     if g.numel() == 1:
         raise wrong(_("{what} has the wrong value.").format(what=what), _num(e.reshape(())), _num(g.reshape(())), hint)
-    diff = (g.double() - e.double()).abs()
+    diff = (g.double() - e.double()).abs() if (e.is_floating_point() or g.is_floating_point()) else \
+        (g.to(torch.int64) - e.to(torch.int64)).abs().double()
     diff = torch.where(torch.isnan(diff), torch.full_like(diff, math.inf), diff)
     flat = int(torch.argmax(diff.reshape(-1)))
     idx = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), g.shape)) if g.dim() else ()
-    bad = int((~torch.isclose(g.double(), e.double(), rtol=rtol or 1.3e-6, atol=atol or 1e-5, equal_nan=True)).sum())
+    if e.is_floating_point() or e.is_complex():
+        default_rtol, default_atol = (1e-7, 1e-7) if e.dtype == torch.float64 else (1.3e-6, 1e-5)
+        r = rtol if rtol is not None else default_rtol
+        a = atol if atol is not None else default_atol
+        bad = int((~torch.isclose(g.double(), e.double(), rtol=r, atol=a, equal_nan=True)).sum())
+    else:  # integers and bools compare exactly, without a round trip through float
+        bad = int((g.to(e.dtype) != e).sum())
     raise wrong(
         _("{what} has wrong values ({bad} of {n} elements differ; the worst is at index {idx}).").format(
             what=what, bad=bad, n=g.numel(), idx=list(idx)),

@@ -1,0 +1,239 @@
+"""Graders for ex04_autograd: derivatives, gradients of sums, vector-Jacobian products.
+
+The functions handed to the student are named with ``make("fn", ...)`` and built in the child from
+``torchdrill.sandbox.kit``; the same functions are differentiated here, in the trusted process,
+with ``torch.autograd``, so expected values come from the very function the student saw.  Visible
+checks are the docstrings' examples; hidden ones use unseen functions (chain rule through sin,
+exp, tanh, powers; a matrix-vector product whose Jacobian is not diagonal or not square), seeded
+points and vectors, float64 inputs, and inputs that do and do not require grad, looking at
+``x.requires_grad`` and ``x.grad`` afterwards (measured in the child: ``.grad`` does not cross).
+"""
+import random
+
+import torch
+
+from torchdrill.grading import StudentProblem, check, checks, function, make, probe, wrong
+from torchdrill.grading.feedback import _
+from torchdrill.results import Outcome
+
+# A derivative computed another correct way (float64 then cast, another order of operations)
+# differs from autograd in float32 by a few ulps; a wrong derivative by far more.
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def _call(student, func, *args, expected, hint="", **kw):
+    """student.call; when the student's code raises, its message also says what was expected."""
+    __tracebackhide__ = True
+    try:
+        return student.call(func, *args, **kw)
+    except StudentProblem as p:
+        raised = _("{func} raised {exc}").format(func=func, exc="").rstrip()
+        if p.outcome is Outcome.CRASHED and p.message.startswith(raised):
+            lines = [p.message, _("expected: {0}").format(expected),
+                     _("got:      {0}").format(_("the exception above"))]
+            if hint:
+                lines.append(_("hint: {0}").format(hint))
+            raise StudentProblem(p.outcome, "\n".join(lines)) from None
+        raise
+
+
+def _fn_label(name, params):
+    return name + ("(" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")" if params else "")
+
+
+def _poly_text(coeffs):
+    """[1.5, -2, 0.5] -> '1.5 - 2*x + 0.5*x**2'."""
+    text = ""
+    for i, c in enumerate(coeffs):
+        if c == 0:
+            continue
+        term = f"{abs(c):g}" + ("" if i == 0 else "*x" if i == 1 else f"*x**{i}")
+        text += (" - " if c < 0 else " + ") + term if text else ("-" if c < 0 else "") + term
+    return text or "0"
+
+
+def _rand(seed, shape, dtype=torch.float32, device="cpu", scale=1.0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(shape, generator=g, dtype=torch.float64) * scale).to(dtype).to(device)
+
+
+def _expect(got, expected, *, what, hint, dtype_hint, **kw):
+    dtype_rung = type(got) is torch.Tensor and tuple(got.shape) == tuple(expected.shape) and got.dtype != expected.dtype
+    checks.expect_tensor(got, expected, what=what, hint=dtype_hint if dtype_rung else hint, rtol=RTOL, atol=ATOL, **kw)
+
+
+# ---------------------------------------------------------------------------- grad_at
+
+GRAD_AT_HINT = ("make x a float32 0-dim tensor that requires grad, compute f(x), call backward() and return "
+                "x.grad (a tensor, not .item())")
+
+
+def _grad_at_expected(f, x):
+    xt = torch.tensor(float(x), dtype=torch.float32, requires_grad=True)
+    (g,) = torch.autograd.grad(f(xt), xt)
+    return g.detach()
+
+
+def _grad_at_case(student, name, params, x, label=None):
+    label = label or f"f = {_fn_label(name, params)}"
+    r = _call(student, "grad_at", make("fn", name, **params), x, expected=f"a 0-dim float32 tensor, df/dx at {x}",
+              hint=GRAD_AT_HINT)
+    _expect(r.value, _grad_at_expected(function(name, **params), x), what=f"grad_at(f, {x}) for {label}",
+            device=None, requires_grad=False, hint=GRAD_AT_HINT,
+            dtype_hint="build x with dtype=torch.float32, so df/dx is float32 too")
+
+
+@check("grad_at", en="the lecture's examples: x²+3x+5 at 2, 3x²+2 at 1", ko="강의 예제: x²+3x+5의 2에서, 3x²+2의 1에서",
+       visible=True)
+def test_grad_at_examples(student):
+    _grad_at_case(student, "poly", {"coeffs": [5.0, 3.0, 1.0]}, 2.0, "f = x**2 + 3*x + 5")
+    _grad_at_case(student, "poly", {"coeffs": [2.0, 0.0, 3.0]}, 1.0, "f = 3*x**2 + 2")
+
+
+@check("grad_at", en="the chain rule through unseen functions", ko="처음 보는 함수에서 연쇄 법칙")
+def test_grad_at_chain_rule(student):
+    for name, params, x in [("sin_sq", {"a": 0.7}, 1.3), ("cube_chain", {"a": 1.5, "b": -0.5}, 0.4),
+                            ("tanh_scale", {"a": 2.0}, -1.1)]:
+        _grad_at_case(student, name, params, x)
+
+
+@check("grad_at", en="other functions and points", ko="다른 함수와 점")
+def test_grad_at_other(student):
+    rng = random.Random(4101)
+    coeffs = [round(rng.uniform(-3, 3), 3) for _i in range(4)]
+    for name, params, x in [("poly", {"coeffs": coeffs}, round(rng.uniform(-2, 2), 4)),
+                            ("exp_mix", {"a": 0.3, "b": -1.0}, -0.8), ("log_sum_sq", {}, 2.5)]:
+        label = f"f = {_poly_text(coeffs)}" if name == "poly" else None
+        _grad_at_case(student, name, params, x, label)
+
+
+# ---------------------------------------------------------------------------- grad_of_sum
+
+SUM_HINT = ("make one float32 tensor of all of xs that requires grad, reduce f of it with sum() (not mean()), "
+            "call backward() once and return the tensor's .grad")
+
+
+def _sum_expected(f, xs):
+    x = torch.tensor(xs, dtype=torch.float32, requires_grad=True)
+    (g,) = torch.autograd.grad(f(x).sum(), x)
+    return g.detach()
+
+
+def _sum_case(student, name, params, xs, label=None):
+    label = label or f"f = {_fn_label(name, params)}"
+    r = _call(student, "grad_of_sum", make("fn", name, **params), xs,
+              expected=f"a float32 tensor of shape ({len(xs)},)", hint=SUM_HINT)
+    _expect(r.value, _sum_expected(function(name, **params), xs), what=f"grad_of_sum(f, xs) for {label} "
+            f"and {len(xs)} points", device=None, hint=SUM_HINT,
+            dtype_hint="build x with dtype=torch.float32, so the gradient is float32 too")
+
+
+def _points(seed, n):
+    rng = random.Random(seed)
+    return [round(rng.uniform(-2, 2), 5) for _i in range(n)]
+
+
+@check("grad_of_sum", en="the lecture's example: 2x²+3x at [1, 2, 3]", ko="강의 예제: 2x²+3x의 [1, 2, 3]에서", visible=True)
+def test_grad_of_sum_example(student):
+    _sum_case(student, "poly", {"coeffs": [0.0, 3.0, 2.0]}, [1.0, 2.0, 3.0], "f = 2*x**2 + 3*x")
+
+
+@check("grad_of_sum", en="unseen element-wise functions at unseen points", ko="처음 보는 원소별 함수와 점", weight=2)
+def test_grad_of_sum_elementwise(student):
+    for i, (name, params, n) in enumerate([("sin_sq", {"a": 0.9}, 6), ("exp_mix", {"a": -0.4, "b": 0.5}, 4),
+                                           ("tanh_scale", {"a": 1.2}, 5), ("cube_chain", {"a": 0.5, "b": 2.0}, 1)]):
+        _sum_case(student, name, params, _points(4201 + i, n))
+
+
+@check("grad_of_sum", en="a function that mixes the entries (f(x) = A @ x)", ko="원소를 섞는 함수 (f(x) = A @ x)")
+def test_grad_of_sum_matvec(student):
+    A = _rand(4301, (4, 4), scale=1.5)
+    _sum_case(student, "matvec", {"A": A}, _points(4302, 4), "f(x) = A @ x with a random 4x4 matrix A")
+
+
+# ---------------------------------------------------------------------------- vjp
+
+VJP_HINT = ("torch.autograd.grad(outputs=f(x), inputs=x, grad_outputs=v) on a copy of x that requires grad "
+            "(x.detach().requires_grad_()) returns a tuple: return its only element")
+
+
+def _vjp_expected(f, x, v):
+    xx = x.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(f(xx), xx, grad_outputs=v)
+    return g.detach()
+
+
+def _vjp_case(student, name, params, x, v, *, arg=None, label=None, probes=()):
+    label = label or f"f = {_fn_label(name, params)}"
+    r = _call(student, "vjp", make("fn", name, **params), x if arg is None else arg, v,
+              expected=f"a tensor of shape {tuple(x.shape)} (vᵀ·J)", hint=VJP_HINT, probes=list(probes))
+    got = r.value
+    if type(got) is tuple:
+        raise wrong(f"vjp(f, x, v) for {label} should be a torch.Tensor.", "torch.Tensor", checks.describe(got),
+                           "torch.autograd.grad returns a tuple with one gradient per input: take element [0]")
+    _expect(got, _vjp_expected(function(name, **params), x, v),
+            what=f"vjp(f, x, v) for {label}, x of shape {tuple(x.shape)}", hint=VJP_HINT,
+            dtype_hint="the product has x's dtype: do not rebuild x as float32")
+    return r
+
+
+def _expect_x_untouched(r, x, *, requires_grad, grad):
+    checks.expect_unchanged(r.args[1], x, what="the caller's x")
+    facts = r.probes["facts"]
+    checks.expect(facts is not None and facts["requires_grad"] == requires_grad,
+                  "vjp changed x.requires_grad: the caller's x must be left as it was",
+                  f"x.requires_grad={requires_grad}", f"x.requires_grad={not requires_grad}",
+                  "requires_grad_() on x changes the caller's tensor: use a copy, x.detach().requires_grad_()")
+    after = facts["grad"]
+    same = (after is None and grad is None) or (type(after) is torch.Tensor and grad is not None
+                                                and after.shape == grad.shape and torch.equal(after.cpu(), grad.cpu()))
+    checks.expect(same, "vjp changed x.grad: the caller's x must be left as it was",
+                  "x.grad as it was (None)" if grad is None else "x.grad as it was",
+                  "None" if after is None else ("a tensor" if grad is None else "a different tensor (backward() adds into it)"),
+                  "backward() on f(x) adds into x.grad; torch.autograd.grad(...) returns the product without "
+                  "touching .grad, and a detached copy of x keeps the caller's x out of it")
+
+
+@check("vjp", en="the lecture's example: f = x·x at [1, 2], v = [1, 1]", ko="강의 예제: f = x·x의 [1, 2]에서, v = [1, 1]",
+       visible=True)
+def test_vjp_example(student, device):
+    x = torch.tensor([1.0, 2.0], device=device)
+    v = torch.tensor([1.0, 1.0], device=device)
+    r = _vjp_case(student, "square", {}, x, v, label="f(x) = x * x", probes=[probe("facts", 1)])
+    _expect_x_untouched(r, x, requires_grad=False, grad=None)
+
+
+@check("vjp", en="unseen functions, shapes and vectors v", ko="처음 보는 함수, 모양, 벡터 v", weight=1.5)
+def test_vjp_unseen(student, device):
+    cases = [("sin_sq", {"a": 0.8}, (5,), torch.float32), ("exp_mix", {"a": 0.3, "b": -1.0}, (2, 3), torch.float32),
+             ("tanh_scale", {"a": 1.7}, (4,), torch.float64)]
+    for i, (name, params, shape, dtype) in enumerate(cases):
+        x = _rand(4401 + 2 * i, shape, dtype, device)
+        v = _rand(4402 + 2 * i, shape, dtype, device)
+        _vjp_case(student, name, params, x, v)
+
+
+@check("vjp", en="a Jacobian that is not diagonal: f(x) = A @ x", ko="대각이 아닌 야코비안: f(x) = A @ x", weight=1.5)
+def test_vjp_matvec(student, device):
+    for i, (m, n) in enumerate([(3, 4), (4, 4)]):
+        A = _rand(4501 + 3 * i, (m, n), scale=1.5)
+        x = _rand(4502 + 3 * i, (n,), device=device)
+        v = _rand(4503 + 3 * i, (m,), device=device)
+        _vjp_case(student, "matvec", {"A": A}, x, v, label=f"f(x) = A @ x with a random {m}x{n} matrix A")
+
+
+@check("vjp", en="the caller's x keeps its requires_grad and its grad", ko="호출한 쪽 x의 requires_grad와 grad는 그대로")
+def test_vjp_x_untouched(student, device):
+    x = _rand(4601, (3,), device=device)
+    v = _rand(4602, (3,), device=device)
+    r = _vjp_case(student, "cube_chain", {"a": 1.2, "b": 0.3}, x, v, arg=make("leaf", x),
+                  label="f = cube_chain and an x that requires grad", probes=[probe("facts", 1)])
+    _expect_x_untouched(r, x, requires_grad=True, grad=None)
+    g = _rand(4603, (3,), device=device)
+    r = _vjp_case(student, "sin_sq", {"a": 1.1}, x, v, arg=make("leaf", x, grad=g),
+                  label="f = sin_sq and an x that requires grad and already holds a gradient",
+                  probes=[probe("facts", 1)])
+    _expect_x_untouched(r, x, requires_grad=True, grad=g)
+    r = _vjp_case(student, "exp_mix", {"a": 0.5, "b": 0.2}, x, v, label="f = exp_mix and a plain x",
+                  probes=[probe("facts", 1)])
+    _expect_x_untouched(r, x, requires_grad=False, grad=None)

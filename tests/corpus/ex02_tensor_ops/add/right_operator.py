@@ -1,0 +1,3 @@
+# right: the + operator
+def add(a, b):
+    return a + b

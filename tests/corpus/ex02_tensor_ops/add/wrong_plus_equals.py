@@ -1,0 +1,4 @@
+# wrong: a += b changes the caller's tensor a
+def add(a, b):
+    a += b
+    return a

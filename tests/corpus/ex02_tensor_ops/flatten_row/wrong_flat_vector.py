@@ -1,0 +1,3 @@
+# wrong: shape (n,) instead of (1, n)
+def flatten_row(t):
+    return t.view(-1)

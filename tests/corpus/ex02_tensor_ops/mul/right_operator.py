@@ -1,0 +1,3 @@
+# right: the * operator
+def mul(a, b):
+    return a * b

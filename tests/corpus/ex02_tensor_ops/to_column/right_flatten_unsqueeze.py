@@ -1,0 +1,3 @@
+# right: flatten (row-major), then add a column dimension
+def to_column(t):
+    return t.flatten().unsqueeze(1)

@@ -1,0 +1,3 @@
+# right: Tensor.to with the device as a keyword
+def to_device(t, device):
+    return t.to(device=device)
