@@ -41,7 +41,19 @@ def _functions() -> dict[str, Callable[..., Callable]]:
         "matvec": lambda A: (lambda x: torch.as_tensor(A, dtype=x.dtype, device=x.device) @ x),
         "log_sum_sq": lambda: (lambda x: torch.log1p(x ** 2)),
         "affine": lambda a=2.0, b=1.0: (lambda x: a * x + b),
+        "learned_scale": _learned_scale,                                    # owns a weight that requires grad
     }
+
+
+def _learned_scale(a=1.5, b=0.5):
+    """``w * x + b * x**2`` where ``w`` is a fresh leaf that requires grad (like a model's weight):
+    detaching ``x`` alone does not keep a graph from being recorded."""
+    import torch
+
+    def f(x):
+        w = torch.tensor(float(a), dtype=x.dtype, device=x.device, requires_grad=True)
+        return w * x + b * x ** 2
+    return f
 
 
 def function(name: str, **params) -> Callable:
@@ -80,6 +92,47 @@ def _linear(in_features=1, out_features=1, seed=0, device="cpu"):
     return torch.nn.Linear(in_features, out_features).to(device)
 
 
+def _spy_entry(out) -> dict:
+    import torch
+
+    return {"grad_enabled": bool(torch.is_grad_enabled()),
+            "inference_mode": bool(torch.is_inference_mode_enabled()),
+            "graph": isinstance(out, torch.Tensor) and (out.grad_fn is not None or bool(out.requires_grad))}
+
+
+def _spy(fn):
+    """Wrap a test function (``make("spy", make("fn", ...))``): each call logs whether gradient
+    recording was on and whether the output carries a graph; ``probe("spy", i)`` reads the log."""
+    log: list = []
+
+    def spied(*a, **k):
+        out = fn(*a, **k)
+        if len(log) < 10_000:
+            log.append(_spy_entry(out))
+        return out
+
+    spied.__td_spy_log__ = log
+    return spied
+
+
+def _spied_linear(in_features=1, out_features=1, seed=0, device="cpu"):
+    """``_linear`` whose forward logs like :func:`_spy` (``model(x)`` and ``model.forward(x)`` both);
+    ``type(model)`` stays exactly ``torch.nn.Linear``."""
+    m = _linear(in_features, out_features, seed, device)
+    inner = m.forward
+    log: list = []
+
+    def forward(*a, **k):
+        out = inner(*a, **k)
+        if len(log) < 10_000:
+            log.append(_spy_entry(out))
+        return out
+
+    forward.__td_spy_log__ = log
+    m.forward = forward
+    return m
+
+
 MAKERS: dict[str, Callable[..., Any]] = {
     "fn": function,
     "leaf": _leaf,
@@ -87,6 +140,8 @@ MAKERS: dict[str, Callable[..., Any]] = {
     "ndarray": _ndarray,
     "generator": _generator,
     "linear": _linear,
+    "spy": _spy,
+    "spied_linear": _spied_linear,
 }
 
 
@@ -178,6 +233,60 @@ def _params(ctx, which):
     return {name: {"value": _clone(p), "grad": _clone(p.grad)} for name, p in m.named_parameters()}
 
 
+def _spy_log(ctx, which):
+    """The log of a ``spy`` function or a ``spied_linear`` model (None if it is neither)."""
+    import torch
+
+    obj = ctx.pick(which)
+    if isinstance(obj, torch.nn.Module):
+        obj = obj.__dict__.get("forward")
+    log = getattr(obj, "__td_spy_log__", None)
+    return [dict(e) for e in log] if type(log) is list else None
+
+
+def _backward(ctx, wrt, which="result"):
+    """Call ``backward()`` on a returned 0-dim tensor and report the gradient of the leaf ``wrt``.
+
+    ``grad_before`` is what the leaf held before (a stub must not call backward itself)."""
+    import torch
+
+    out, leaf = ctx.pick(which), ctx.pick(wrt)
+    info = {"grad_before": _clone(getattr(leaf, "grad", None)), "grad": None, "error": None}
+    if type(out) is not torch.Tensor:
+        info["error"] = "not a tensor"
+        return info
+    try:
+        out.backward()
+    except Exception as exc:  # noqa: BLE001 - reported to the grader as data
+        info["error"] = f"{type(exc).__name__}: {exc}"[:300]
+        return info
+    info["grad"] = _clone(leaf.grad)
+    return info
+
+
+def _module_facts(ctx, which="result"):
+    """What a returned (or passed) module is: exact type, sizes, bias, and its parameters."""
+    import torch
+
+    m = ctx.pick(which)
+    if not isinstance(m, torch.nn.Module):
+        return None
+    t = type(m)
+    facts = {"type": f"{t.__module__}.{t.__qualname__}"[:200], "is_linear": t is torch.nn.Linear,
+             "in_features": None, "out_features": None, "has_bias": None, "params": {}}
+    if t is torch.nn.Linear:
+        facts["in_features"] = int(m.in_features) if type(m.in_features) is int else None
+        facts["out_features"] = int(m.out_features) if type(m.out_features) is int else None
+        facts["has_bias"] = m.bias is not None
+    for name, p in list(m.named_parameters())[:20]:
+        facts["params"][str(name)[:100]] = {
+            "shape": tuple(int(s) for s in p.shape), "dtype": str(p.dtype).replace("torch.", ""),
+            "device": str(p.device), "requires_grad": bool(p.requires_grad), "is_leaf": bool(p.is_leaf),
+            # p is an nn.Parameter: detach() gives the plain tensor (_clone only takes exact tensors)
+            "value": p.detach().clone(), "grad": _clone(p.grad)}
+    return facts
+
+
 #: name -> (before(ctx, *params) or None, after(ctx, *params) -> plain data)
 PROBES: dict[str, tuple[Callable | None, Callable]] = {
     "facts": (None, lambda ctx, which="result": _tensor_facts(ctx.pick(which))),
@@ -186,7 +295,102 @@ PROBES: dict[str, tuple[Callable | None, Callable]] = {
     "params": (None, _params),
     "callees": (None, lambda ctx: ctx.callee_log),
     "results": (None, lambda ctx: ctx.results),
+    "spy": (None, _spy_log),
+    "backward": (None, _backward),
+    "module": (None, _module_facts),
+    # Several "facts" in one call (probes are keyed by name, so a second "facts" would replace the first).
+    "facts_of": (None, lambda ctx, *whiches: {str(w): _tensor_facts(ctx.pick(w)) for w in whiches}),
 }
+
+
+# ----------------------------------------------------------------------------- simulated machines
+# Probes whose before() changes the child's surroundings for the duration of the student's call
+# (trusted code that runs around it).  The student's module is executed before any probe's
+# before(), so a name it bound at its top level (``from torch.cuda import is_available``) keeps
+# the real function and escapes the simulation; attribute look-ups at call time
+# (``torch.cuda.is_available()``) all see it.
+
+_MISSING = object()
+
+
+def _devices_before(ctx, cuda, mps):
+    """``probe("devices", cuda, mps)``: make the child look like a machine with (``True``) or without
+    a CUDA GPU and an Apple-silicon (MPS) GPU.  Every public way of asking is patched so that they
+    agree (findings §5): ``torch.cuda.is_available/device_count``, ``torch.backends.mps.is_available``,
+    ``torch.mps.is_available/device_count``, ``torch.accelerator.is_available/current_accelerator/
+    device_count``.  Both backends count as built (``is_built()``, ``torch.has_cuda/has_mps`` are
+    True), as in a build that has both; only availability varies.  after() undoes the patches and returns ``{"cuda", "mps"}``."""
+    import torch
+
+    cuda, mps = bool(cuda), bool(mps)
+    acc = "cuda" if cuda else ("mps" if mps else None)
+    patches = [
+        (torch.cuda, "is_available", lambda: cuda),
+        (torch.cuda, "device_count", lambda: 1 if cuda else 0),
+        (torch.backends.cuda, "is_built", lambda: True),
+        (torch.backends.mps, "is_available", lambda: mps),
+        (torch.backends.mps, "is_built", lambda: True),
+        (torch, "has_cuda", True),            # deprecated "built with" flags, served by torch.__getattr__
+        (torch, "has_mps", True),
+    ]
+    if cuda:
+        patches.append((torch.cuda, "current_device", lambda: 0))
+    mps_mod = getattr(torch, "mps", None)
+    if mps_mod is not None:
+        patches += [(mps_mod, "is_available", lambda: mps), (mps_mod, "device_count", lambda: 1 if mps else 0)]
+    accel = getattr(torch, "accelerator", None)
+    if accel is not None:
+        patches += [
+            (accel, "is_available", lambda: acc is not None),
+            (accel, "current_accelerator", lambda check_available=False: torch.device(acc) if acc else None),
+            (accel, "device_count", lambda: 1 if acc else 0),
+        ]
+        if acc:
+            patches += [(accel, "current_device_index", lambda: 0), (accel, "current_device_idx", lambda: 0)]
+    saved = []
+    for obj, name, fn in patches:
+        saved.append((obj, name, obj.__dict__.get(name, _MISSING)))
+        setattr(obj, name, fn)
+    ctx.state["devices"] = saved
+
+
+def _devices_after(ctx, cuda, mps):
+    for obj, name, old in reversed(ctx.state.pop("devices", [])):
+        if old is _MISSING:
+            obj.__dict__.pop(name, None)
+        else:
+            setattr(obj, name, old)
+    return {"cuda": bool(cuda), "mps": bool(mps)}
+
+
+def _default_dtype_before(ctx, name):
+    """``probe("default_dtype", "float64")``: the student's call runs after someone called
+    ``torch.set_default_dtype`` (stubs whose docstring asks for float32 regardless)."""
+    import torch
+
+    torch.set_default_dtype(getattr(torch, name))
+
+
+def _default_dtype_after(ctx, name):
+    import torch
+
+    return str(torch.get_default_dtype()).replace("torch.", "")
+
+
+PROBES["devices"] = (_devices_before, _devices_after)
+PROBES["default_dtype"] = (_default_dtype_before, _default_dtype_after)
+
+
+def _deterministic_before(ctx):
+    """``probe("deterministic")``: run the call with ``torch.use_deterministic_algorithms(True)``, in
+    which uninitialised memory (``torch.empty``) is filled with NaN (floats) or the largest integer,
+    so code that relies on ``empty`` happening to hold zeros fails every time, not sometimes."""
+    import torch
+
+    torch.use_deterministic_algorithms(True)
+
+
+PROBES["deterministic"] = (_deterministic_before, lambda ctx: True)
 
 
 def probe(name: str, *params) -> dict:
@@ -197,3 +401,16 @@ def probe(name: str, *params) -> dict:
 
 def isfinite_number(v: Any) -> bool:
     return type(v) in (int, float) and math.isfinite(v)
+
+
+def _step_hook_before(ctx, which):
+    """``probe("step_hook", i)``: like ``grad_hook``, but each entry also holds the leaf's value at the
+    moment its gradient was accumulated (before any update), so the grader can recompute the gradient
+    that step alone should have produced and tell accumulation apart from a wrong step size."""
+    seen: list = []
+    t = ctx.pick(which)
+    t.register_post_accumulate_grad_hook(lambda p: seen.append({"value": _clone(p), "grad": _clone(p.grad)}))
+    ctx.state[f"step_hook:{which}"] = seen
+
+
+PROBES["step_hook"] = (_step_hook_before, lambda ctx, which: ctx.state[f"step_hook:{which}"])
