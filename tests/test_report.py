@@ -156,7 +156,7 @@ def test_load_prefers_the_run_state_and_falls_back_to_json_files(tmp_path):
     eve = class_of_five()[4].result
     with RunState.open(out) as st:
         (row,), _ = st.register([sub])
-        assert st.finish(row.path, row.fingerprint, eve.to_dict(), error=False)
+        assert st.finish(row.name, row.fingerprint, eve.to_dict(), error=False)
     write_results(perfect("eve"), out / "eve.json")          # a stale file: the state wins
     write_results(perfect("frank"), out / "frank.json")      # graded elsewhere: only a file
     (out / "report.json").write_text('{"schema": 1}')        # not a results file
@@ -276,7 +276,7 @@ def test_feedback_never_shows_staff_details_or_solutions(tmp_path, course):
     sub.mkdir()
     with RunState.open(out) as st:                # from the state: node and extra are really there
         (row,), _ = st.register([sub])
-        st.finish(row.path, row.fingerprint, class_of_five()[4].result.to_dict(), error=False)
+        assert st.finish(row.name, row.fingerprint, class_of_five()[4].result.to_dict(), error=False)
     write_report(out, course, lang="en")
     solution = (ROOT / "solutions" / "ex05_no_grad.py").read_text()
     body = solution.split("# BEGIN SOLUTION")[1].split("# END SOLUTION")[0].strip()

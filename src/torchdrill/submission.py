@@ -42,22 +42,36 @@ def _defined_functions(text: str) -> set[str]:
     return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
+def code_cells_to_source(sources: list[str], numbers: list[int] | None = None) -> str:
+    """Code cells as one Python file: each cell after a ``# --- cell N`` line, IPython magics and
+    shell lines (``%``, ``!``) commented out."""
+    parts = []
+    for k, text in enumerate(sources):
+        lines = []
+        for line in str(text).splitlines():
+            stripped = line.lstrip()
+            lines.append("# " + line if stripped.startswith(("%", "!")) else line)
+        parts.append(f"# --- cell {numbers[k] if numbers else k}\n" + "\n".join(lines))
+    return "\n\n".join(parts) + "\n"
+
+
+def is_autograder_test_cell(cell) -> bool:
+    """An nbgrader "Autograder tests" cell (grade, not solution): the instructor's tests, not the
+    student's code, so it is never part of the graded file (our graders judge the code instead)."""
+    meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+    return isinstance(meta, dict) and meta.get("grade") is True and not meta.get("solution")
+
+
 def notebook_to_source(raw: bytes) -> str:
-    """The code cells of a notebook as one Python file (IPython magics and shell lines dropped)."""
+    """The code cells of a notebook as one Python file (IPython magics and shell lines dropped;
+    nbgrader autograder-test cells left out)."""
     import nbformat
 
     nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
     nbformat.validate(nb)
-    parts = []
-    for i, cell in enumerate(nb.cells):
-        if cell.get("cell_type") != "code":
-            continue
-        lines = []
-        for line in str(cell.get("source", "")).splitlines():
-            stripped = line.lstrip()
-            lines.append("# " + line if stripped.startswith(("%", "!")) else line)
-        parts.append(f"# --- cell {i}\n" + "\n".join(lines))
-    return "\n\n".join(parts) + "\n"
+    cells = [(i, cell) for i, cell in enumerate(nb.cells)
+             if cell.get("cell_type") == "code" and not is_autograder_test_cell(cell)]
+    return code_cells_to_source([str(c.get("source", "")) for _, c in cells], [i for i, _ in cells])
 
 
 def _read_regular(path: Path, _) -> tuple[bytes | None, str | None]:
@@ -172,8 +186,8 @@ def register_stubs(stubs_by_chapter: dict[str, list[str]]) -> None:
 
 
 def display_name(path: Path) -> str:
-    name = path.name if path.name else str(path)
+    name = path.name or Path(path).resolve().name or "submission"
     return name[:-3] if name.endswith(".py") else name[:-6] if name.endswith(".ipynb") else name
 
 
-__all__ = ["Staged", "stage", "notebook_to_source", "register_stubs", "display_name", "json"]
+__all__ = ["Staged", "stage", "notebook_to_source", "code_cells_to_source", "is_autograder_test_cell", "register_stubs", "display_name", "json"]

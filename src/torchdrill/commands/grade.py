@@ -21,6 +21,11 @@ def add_arguments(g) -> None:
     g.add_argument("--jobs", "-j", type=int, default=None, help="parallel workers (default: all cores)")
     g.add_argument("--only", metavar="CHAPTER[.STUB]", default=None, help="grade one chapter or stub")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--restart", action="store_true",
+                   help="with --out: forget the folder's earlier results and grade everything again")
+    g.add_argument("--nbgrader", type=Path, metavar="COURSE_DIR", default=None,
+                   help="grade COURSE_DIR/submitted/*/ASSIGNMENT/ in the sandbox and write the scores into "
+                        "nbgrader's gradebook (the one SUBMISSION is then the ASSIGNMENT)")
 
 
 def run(args) -> int:
@@ -28,6 +33,10 @@ def run(args) -> int:
     lang = choose_language(args.lang, course.language)
     if args.only:
         course.select(args.only)          # unknown names fail here, with a did-you-mean
+    if args.nbgrader is not None:         # torchdrill grade --nbgrader COURSE_DIR ASSIGNMENT
+        from ..nbgrader.fastpath import run_from_args
+
+        return run_from_args(args, course, lang)
     if args.json is not None:
         if len(args.submissions) != 1:
             raise UsageError("--json takes exactly one submission; use --out DIR for several")
@@ -37,7 +46,8 @@ def run(args) -> int:
 
     out = args.out or Path("torchdrill-results")
     return grade_batch(args.submissions, out, course, lang=lang, device=args.device or course.device,
-                       jobs=args.jobs, only=args.only, progress=not args.no_progress)
+                       jobs=args.jobs, only=args.only, progress=not args.no_progress,
+                       restart=args.restart)
 
 
 def grade_one(submission: Path, json_path: Path, course, *, lang: str, device: str, only: str | None) -> int:

@@ -96,11 +96,12 @@ class Sandbox:
         """Launch the zygote; returns at once (it warms up while the caller does other work)."""
         if self.proc is not None:
             return
-        self.base = Path(tempfile.mkdtemp(prefix="torchdrill-"))
-        os.chmod(self.base, 0o711)
-        (self.base / "work").mkdir(mode=0o711)
-        os.chmod(self.base / "work", 0o711)
-        (self.base / "jail").mkdir(mode=0o700)
+        if self.base is None:
+            self.base = Path(tempfile.mkdtemp(prefix="torchdrill-"))
+            os.chmod(self.base, 0o711)
+            (self.base / "work").mkdir(mode=0o711)
+            os.chmod(self.base / "work", 0o711)
+            (self.base / "jail").mkdir(mode=0o700)
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME", "CUDA_VISIBLE_DEVICES",
                                                              "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
         env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
@@ -127,7 +128,14 @@ class Sandbox:
         return self.info
 
     def close(self) -> None:
+        self._stop_zygote()
+        if self.base is not None:
+            shutil.rmtree(self.base, ignore_errors=True)
+            self.base = None
+
+    def _stop_zygote(self) -> None:
         proc, self.proc = self.proc, None
+        self.info = {}
         if proc is not None:
             try:
                 proc.stdin.close()
@@ -143,10 +151,6 @@ class Sandbox:
                 pass
             proc.wait()
             proc.stdout.close()
-        if self.base is not None:
-            shutil.rmtree(self.base, ignore_errors=True)
-            self.base = None
-        self.info = {}
 
     def _readline(self, timeout: float) -> str | None:
         assert self.proc is not None
@@ -198,7 +202,9 @@ class Sandbox:
                 self.proc.stdin.flush()
                 line = self._readline(req["wall_seconds"] + 30)
                 if line is None:
-                    self.close()      # the zygote itself is gone or stuck: next call starts a new one
+                    # The zygote itself is gone or stuck: stop it and let the next call start a new
+                    # one over the same scratch folder (staged submissions stay where they are).
+                    self._stop_zygote()
                     return CallResult(status="harness_error", error={"message": "the sandbox stopped answering"})
                 reply = json.loads(line)
                 return self._collect(reply, call_dir)

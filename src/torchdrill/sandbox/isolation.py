@@ -29,6 +29,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_DUMPABLE = 4
+PR_SET_PDEATHSIG = 1
 
 #: First uid handed to sandboxed children; each child gets ``UID_BASE + its pid``.
 UID_BASE = 1 << 30
@@ -170,6 +171,7 @@ def confine(jail: Jail | None, workdir: str, limits: Limits) -> int | None:
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
     prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_PDEATHSIG, 9)    # after the uid change, which clears it: die with the zygote
     return uid
 
 

@@ -1,0 +1,2 @@
+"""At import time: raise SystemExit directly (not through sys.exit)."""
+raise SystemExit(0)
