@@ -13,9 +13,7 @@ import random
 
 import torch
 
-from torchdrill.grading import StudentProblem, check, checks, make, probe, wrong
-from torchdrill.grading.feedback import _
-from torchdrill.results import Outcome
+from torchdrill.grading import check, checks, make, probe, wrong
 from torchdrill.sandbox import wire
 
 _storage_nbytes = torch._C.StorageBase.nbytes
@@ -25,20 +23,6 @@ NP_NAME = {torch.float16: "float16", torch.float32: "float32", torch.float64: "f
            torch.int16: "int16", torch.int32: "int32", torch.int64: "int64", torch.uint8: "uint8"}
 
 
-def _call(student, func, *args, expected, hint="", **kw):
-    """student.call; when the student's code raises, its message also says what was expected."""
-    __tracebackhide__ = True
-    try:
-        return student.call(func, *args, **kw)
-    except StudentProblem as p:
-        raised = _("{func} raised {exc}").format(func=func, exc="").rstrip()
-        if p.outcome is Outcome.CRASHED and p.message.startswith(raised):
-            lines = [p.message, _("expected: {0}").format(expected),
-                     _("got:      {0}").format(_("the exception above"))]
-            if hint:
-                lines.append(_("hint: {0}").format(hint))
-            raise StudentProblem(p.outcome, "\n".join(lines)) from None
-        raise
 
 
 def _sig(shape):
@@ -65,9 +49,9 @@ def _expect_made(got, data, dtype, what):
 @check("make_tensor", en="the lecture's examples: int64 and float32", ko="강의 예제: int64와 float32", visible=True)
 def test_make_tensor_example(student):
     data = [[1, 2], [3, 4]]
-    r = _call(student, "make_tensor", data, expected="an int64 tensor [[1, 2], [3, 4]]")
+    r = student.call("make_tensor", data, expected="an int64 tensor [[1, 2], [3, 4]]")
     _expect_made(r.value, data, torch.int64, "make_tensor([[1, 2], [3, 4]])")
-    r = _call(student, "make_tensor", [1, 2.5], expected="a float32 tensor [1.0, 2.5]")
+    r = student.call("make_tensor", [1, 2.5], expected="a float32 tensor [1.0, 2.5]")
     _expect_made(r.value, [1, 2.5], torch.float32, "make_tensor([1, 2.5])")
 
 
@@ -78,7 +62,7 @@ def test_make_tensor_ints(student):
     big = [[2 ** 40 + 7, -3], [5, 2 ** 33]]            # beyond int32
     for data in ([42], cube, big):
         shape = tuple(torch.tensor(data).shape)
-        r = _call(student, "make_tensor", data, expected=f"an int64 tensor of shape {shape}")
+        r = student.call("make_tensor", data, expected=f"an int64 tensor of shape {shape}")
         _expect_made(r.value, data, torch.int64, f"make_tensor(...) of a {len(shape)}-level list of integers")
 
 
@@ -92,7 +76,7 @@ def test_make_tensor_floats(student):
     for data, label in ((grid, "a 3x4 list of floats"), (mixed, "[[1, 2, 3], [4, 5.5, 6]]"),
                         (whole, "[1.0, 2.0, 3.0]"), (deep, "a nested list mixing ints and floats")):
         shape = tuple(torch.tensor(data).shape)
-        r = _call(student, "make_tensor", data, expected=f"a float32 tensor of shape {shape}")
+        r = student.call("make_tensor", data, expected=f"a float32 tensor of shape {shape}")
         _expect_made(r.value, data, torch.float32, f"make_tensor({label})")
 
 
@@ -100,7 +84,7 @@ def test_make_tensor_floats(student):
        weight=0.5)
 def test_make_tensor_default_dtype(student):
     for data, dtype in (([[0.5, 1], [2, 3]], torch.float32), ([1, 2, 3], torch.int64)):
-        r = _call(student, "make_tensor", data, expected=f"a {NP_NAME[dtype]} tensor",
+        r = student.call("make_tensor", data, expected=f"a {NP_NAME[dtype]} tensor",
                   probes=[probe("default_dtype", "float64")])
         checks.expect_tensor(r.value, torch.tensor(data, dtype=dtype),
                              what=f"make_tensor({data}) after torch.set_default_dtype(torch.float64)",
@@ -111,7 +95,7 @@ def test_make_tensor_default_dtype(student):
 # ---------------------------------------------------------------------------- from_numpy
 
 def _from_numpy_case(student, t, label):
-    r = _call(student, "from_numpy", make("ndarray", t), expected=f"a {NP_NAME[t.dtype]} tensor sharing arr's memory",
+    r = student.call("from_numpy", make("ndarray", t), expected=f"a {NP_NAME[t.dtype]} tensor sharing arr's memory",
               probes=[probe("np_shares", "result", 0)])
     checks.expect_tensor(r.value, t.cpu(), what=f"from_numpy(arr) for {label}", rtol=0, atol=0,
                          hint="keep numpy's dtype: converting it (e.g. to float32) copies")
@@ -145,7 +129,7 @@ def test_from_numpy_dtypes(student):
 
 def _to_numpy_case(student, arg, t, label, *, must_share):
     what = f"to_numpy(t) for {label}"
-    r = _call(student, "to_numpy", arg, expected="a numpy.ndarray" + (" sharing memory with t" if must_share else ""),
+    r = student.call("to_numpy", arg, expected="a numpy.ndarray" + (" sharing memory with t" if must_share else ""),
               hint="a tensor that requires grad must be detached first (t.detach()); one on a GPU copied to the CPU",
               probes=[probe("np_shares", "result", 0)])
     got = r.value
@@ -206,7 +190,7 @@ def test_to_numpy_requires_grad(student, device):
 def _filled_case(student, func, fill, shape, *, probes=(), repeat=1, what=None):
     what = what or f"{func}{_sig(shape)}"
     probes = [probe("deterministic"), *probes]        # torch.empty holds NaN, not whatever was there
-    r = _call(student, func, *shape, expected=f"a float32 tensor of shape {shape}", probes=probes, repeat=repeat)
+    r = student.call(func, *shape, expected=f"a float32 tensor of shape {shape}", probes=probes, repeat=repeat)
     checks.expect_tensor(r.value, torch.full(shape, fill, dtype=torch.float32), what=what, rtol=0, atol=0,
                          hint=f"torch.{func}(*shape) with dtype=torch.float32")
     return r
@@ -325,7 +309,7 @@ def _expect_samples(got, shape, what, hint):
 
 def _randn_case(student, shape, seed, *, what=None):
     what = what or f"randn{_sig(shape)} with a generator seeded {seed}"
-    r = _call(student, "randn", *shape, generator=make("generator", seed),
+    r = student.call("randn", *shape, generator=make("generator", seed),
               expected=f"a float32 tensor of shape {shape} drawn from the generator")
     _expect_samples(r.value, shape, what, "torch.randn(*shape, generator=generator) gives float32 samples of that shape")
     return r.value
@@ -364,6 +348,6 @@ def test_randn_distribution_generator(student):
 @check("randn", en="10 000 samples without a generator are standard normal", ko="생성기 없이 뽑은 10 000개 표본이 표준정규분포")
 def test_randn_distribution_default(student):
     shape = (100, 100)
-    r = _call(student, "randn", *shape, expected=f"a float32 tensor of shape {shape}")
+    r = student.call("randn", *shape, expected=f"a float32 tensor of shape {shape}")
     _expect_samples(r.value, shape, "randn(100, 100)", "torch.randn(*shape) gives float32 samples of that shape")
     _expect_normal(r.value, "randn(100, 100)")

@@ -13,25 +13,9 @@ shape and dtype but no values).
 """
 import torch
 
-from torchdrill.grading import StudentProblem, check, checks, probe, wrong
-from torchdrill.grading.feedback import _
-from torchdrill.results import Outcome
+from torchdrill.grading import check, checks, probe, wrong
 
 
-def _call(student, func, *args, expected, hint="", **kw):
-    """student.call; when the student's code raises, its message also says what was expected."""
-    __tracebackhide__ = True
-    try:
-        return student.call(func, *args, **kw)
-    except StudentProblem as p:
-        raised = _("{func} raised {exc}").format(func=func, exc="").rstrip()
-        if p.outcome is Outcome.CRASHED and p.message.startswith(raised):
-            lines = [p.message, _("expected: {0}").format(expected),
-                     _("got:      {0}").format(_("the exception above"))]
-            if hint:
-                lines.append(_("hint: {0}").format(hint))
-            raise StudentProblem(p.outcome, "\n".join(lines)) from None
-        raise
 
 
 # ---------------------------------------------------------------------------- pick_device
@@ -50,7 +34,7 @@ PICK_HINT = ("ask at run time, in this order: torch.cuda.is_available() -> 'cuda
 def _pick(student, cuda, mps):
     want = "cuda" if cuda else ("mps" if mps else "cpu")
     where = f"on a machine that {MACHINES[cuda, mps]}"
-    r = _call(student, "pick_device", expected=f"torch.device('{want}') {where}",
+    r = student.call("pick_device", expected=f"torch.device('{want}') {where}",
               probes=[probe("devices", cuda, mps)])
     got = r.value
     checks.expect_type(got, torch.device, what=f"pick_device() {where}",
@@ -93,7 +77,7 @@ def _move(student, t, target, label):
     target_dev = torch.device(target)
     spelled = repr(target) if type(target) is str else f"torch.device('{target}')"
     what = f"to_device(t, {spelled}) for {label}"
-    r = _call(student, "to_device", t, target, expected=f"a tensor with t's values on {target_dev}", hint=TO_HINT)
+    r = student.call("to_device", t, target, expected=f"a tensor with t's values on {target_dev}", hint=TO_HINT)
     expected = t.to(target_dev)
     got = r.value
     if type(got) is torch.Tensor and got.device.type != target_dev.type:    # before the ladder: its hint is

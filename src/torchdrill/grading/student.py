@@ -99,7 +99,12 @@ class Student:
 
     def call(self, func: str, *args, callees: Iterable[str] = (), record: Iterable[str] = (),
              probes: Iterable[dict] = (), repeat: int = 1, seed: int | None = None,
-             wall_seconds: float | None = None, **kwargs) -> Returned:
+             wall_seconds: float | None = None, expected: str | None = None, hint: str = "",
+             **kwargs) -> Returned:
+        """Run ``func`` of the student's module in the sandbox.
+
+        ``expected`` (and ``hint``): when the student's code raises, the message also says what
+        the call should have returned, so a crash teaches as much as a wrong answer."""
         __tracebackhide__ = True
         if self.module is None:
             raise StudentProblem(Outcome.MISSING, _(
@@ -120,5 +125,11 @@ class Student:
         if not result.ok:
             problem = call_problem(result, module=self.filename, func=func, limits=self.sandbox.limits)
             self.budget.after(qualname, problem)
+            if expected is not None and result.status == "raised" and problem.outcome is Outcome.CRASHED:
+                lines = [problem.message, _("expected: {0}").format(expected),
+                         _("got:      {0}").format(_("the exception above"))]
+                if hint:
+                    lines.append(_("hint: {0}").format(hint))
+                problem = StudentProblem(problem.outcome, "\n".join(lines))
             raise problem
         return Returned(result.value, result.values, result.args, result.kwargs, result.probes, result.output)
