@@ -35,11 +35,9 @@ def resolve_device(requested: str):
     from .errors import UsageError
 
     if requested == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
+        # torch's own notion of "the accelerator here" (CUDA first, then MPS ...), else the CPU.
+        acc = torch.accelerator.current_accelerator(check_available=True)
+        return torch.device(acc.type if acc is not None and acc.type in ("cuda", "mps") else "cpu")
     if requested == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: no CUDA device is available here; use --device auto or cpu")
     if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
@@ -79,7 +77,7 @@ def run_graders(course: Course, sandbox: Sandbox, staged: dict[str, Path], *, la
 
 
 def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: set[str] | None,
-             collect_errors: list[str] = ()) -> tuple[CheckResult, ...]:
+             visible_only: bool = False) -> tuple[CheckResult, ...]:
     """One CheckResult per check, in course order; every stub's points are accounted for."""
     _ = gettext_for(lang)
     by_stub: dict[str, list] = {}
@@ -95,7 +93,7 @@ def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: 
                 continue
             recs = by_stub.get(qual, [])
             if not recs:
-                if stubs is None:   # a stub with no check at all: never free points, never silently absent
+                if stubs is None and not visible_only:   # no check at all: never free points, never absent
                     out.append(CheckResult(ch.id, stub, _("no grader for this stub yet"), Outcome.GRADER_ERROR, 0.0, float(points),
                                            visible=False, message=_(
                                                "grader error: this is not your fault, please tell the course staff."),
@@ -126,7 +124,7 @@ def grade_submission(submission: Path, course: Course, sandbox: Sandbox, *, lang
     staged = stage(Path(submission), stage_dir, [c.id for c in course.chapters], lang)
     plugin = run_graders(course, sandbox, staged.files, lang=lang, device=device, chapters=chapters,
                          visible_only=visible_only, stubs=stubs)
-    checks = assemble(course, plugin.records, lang=lang, chapters=chapters, stubs=stubs)
+    checks = assemble(course, plugin.records, lang=lang, chapters=chapters, stubs=stubs, visible_only=visible_only)
     info = sandbox.info or {}
     notes = list(staged.notes)
     if info and not info.get("isolated"):

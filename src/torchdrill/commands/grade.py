@@ -31,6 +31,9 @@ def add_arguments(g) -> None:
 def run(args) -> int:
     course = load_course(args.course)
     lang = choose_language(args.lang, course.language)
+    if (course.graders_dir / "release.json").is_file():
+        raise UsageError("this is a student bundle: it holds only the visible checks, so it cannot give a grade; "
+                         "run `torchdrill check` to check your work")
     if args.only:
         course.select(args.only)          # unknown names fail here, with a did-you-mean
     if args.nbgrader is not None:         # torchdrill grade --nbgrader COURSE_DIR ASSIGNMENT

@@ -91,7 +91,7 @@ def expect_tensor(
     device_hint: str = "",
 ) -> torch.Tensor:
     """Run the whole ladder on one returned tensor; returns it for further checks."""
-    what = what or _("the result")
+    what = _(what) if what else _("the result")
     if type(got) is not torch.Tensor:
         extra = ""
         if isinstance(got, wire.NDArray):
@@ -192,6 +192,7 @@ def _num(t: torch.Tensor) -> str:
 
 def expect_float(got: Any, expected: float, *, what: str, rtol: float = 1e-5, atol: float = 1e-6,
                  hint: str = "") -> float:
+    what = _(what)
     if type(got) is not float:
         extra = _("a 0-dim tensor is not a float: call .item() on it") if type(got) is torch.Tensor else hint
         raise wrong(_("{what} should be a Python float.").format(what=what), "float", describe(got), extra)
@@ -203,6 +204,7 @@ def expect_float(got: Any, expected: float, *, what: str, rtol: float = 1e-5, at
 def expect_floats(got: Any, expected: Sequence[float], *, what: str, rtol: float = 1e-5, atol: float = 1e-6,
                   hint: str = "") -> list[float]:
     """A list of Python floats, element by element, naming the first that differs."""
+    what = _(what)
     if type(got) is not list:
         raise wrong(_("{what} should be a list of floats.").format(what=what), _("list of {0} floats").format(len(expected)),
                     describe(got), hint)
@@ -220,6 +222,7 @@ def expect_floats(got: Any, expected: Sequence[float], *, what: str, rtol: float
 
 def expect_unchanged(after: Any, before: torch.Tensor, *, what: str) -> None:
     """An input the stub must not modify."""
+    what = _(what)
     if type(after) is torch.Tensor and (after.shape != before.shape or after.dtype != before.dtype or
                                          not torch.equal(after.detach().cpu(), before.detach().cpu())):
         raise wrong(_("{what} was modified, but inputs must be left as they were.").format(what=what),

@@ -37,14 +37,23 @@ class WrongAnswer(AssertionError):
         super().__init__(self.render())
 
     def render(self) -> str:
-        lines = [self.summary]
+        """The message in the current language.  Each part is looked up as a message id too, so a
+        grader's literal English (``checks.expect(ok, "the result still has a grad_fn", ...)``)
+        reads in Korean when the catalog has it; text already formatted or translated is not an
+        id and comes back unchanged."""
+        lines = [_text(self.summary)]
         if self.expected:
-            lines.append(_("expected: {0}").format(self.expected))
+            lines.append(_("expected: {0}").format(_text(self.expected)))
         if self.got:
-            lines.append(_("got:      {0}").format(self.got))
+            lines.append(_("got:      {0}").format(_text(self.got)))
         if self.hint:
-            lines.append(_("hint: {0}").format(self.hint))
+            lines.append(_("hint: {0}").format(_text(self.hint)))
         return "\n".join(lines)
+
+
+def _text(part: str) -> str:
+    """``_(part)`` for a non-empty part (gettext of "" is the catalog's header, never a message)."""
+    return _(part) if isinstance(part, str) and part.strip() else part
 
 
 class StudentProblem(Exception):
@@ -72,6 +81,8 @@ def _frames(error: dict) -> str:
 
 def _exc(error: dict) -> str:
     msg = str(error.get("message", "")).strip()
+    if len(msg) > 400:   # enough to read; not a channel to smuggle out what the process held
+        msg = msg[:400] + " …"
     name = str(error.get("exc_type", "Exception"))
     return f"{name}: {msg}" if msg else name
 
@@ -79,9 +90,9 @@ def _exc(error: dict) -> str:
 _EXIT_HINTS = {
     "SystemExit": "sys.exit() or exit() ends the whole program; return a value instead.",
     "KeyboardInterrupt": "your code raised KeyboardInterrupt; return a value instead.",
-    "_pytest.outcomes.Skipped": "pytest.skip() cannot skip a check: the check counts as failed.",
-    "_pytest.outcomes.Exit": "pytest.exit() cannot end grading: the check counts as failed.",
-    "_pytest.outcomes.Failed": "pytest.fail() in your code only fails your own check.",
+    "Skipped": "pytest.skip() cannot skip a check: the check counts as failed.",
+    "Exit": "pytest.exit() cannot end grading: the check counts as failed.",
+    "Failed": "pytest.fail() in your code only fails your own check.",
 }
 
 
@@ -90,6 +101,9 @@ def call_problem(result, *, module: str, func: str, limits) -> StudentProblem:
     s, err = result.status, result.error or {}
     if s == "raised" and err.get("not_implemented"):
         return StudentProblem(Outcome.NOT_IMPLEMENTED, _("{func} is not implemented yet.").format(func=func))
+    if s in ("raised", "import_error") and "File too large" in _exc(err):
+        return StudentProblem(Outcome.CRASHED, _(
+            "{func} printed more than {mb} MB of output and was stopped.").format(func=func, mb=limits.file_mb))
     if s == "raised":
         text = _exc(err)
         if "File too large" in text:
@@ -99,11 +113,11 @@ def call_problem(result, *, module: str, func: str, limits) -> StudentProblem:
         frames = _frames(err)
         if frames:
             msg += "\n" + _("where (your code):") + "\n" + frames
-        hint = _EXIT_HINTS.get(str(err.get("exc_type", "")))
+        hint = _EXIT_HINTS.get(str(err.get("exc_type", "")).rsplit(".", 1)[-1])
         if hint:
             msg += "\n" + _("hint: {0}").format(_(hint))
         return StudentProblem(Outcome.CRASHED, msg)
-    if s == "memory":
+    if s == "memory" or (s == "import_error" and err.get("memory")):
         return StudentProblem(Outcome.MEMORY, _(
             "{func} used more than {mb} MB of memory and was stopped.").format(func=func, mb=limits.memory_mb))
     if s == "timeout":
@@ -127,7 +141,7 @@ def call_problem(result, *, module: str, func: str, limits) -> StudentProblem:
         frames = _frames(err)
         if frames:
             msg += "\n" + _("where (your code):") + "\n" + frames
-        hint = _EXIT_HINTS.get(str(err.get("exc_type", "")))
+        hint = _EXIT_HINTS.get(str(err.get("exc_type", "")).rsplit(".", 1)[-1])
         if hint:
             msg += "\n" + _("hint: {0}").format(_(hint))
         return StudentProblem(Outcome.CRASHED, msg)
