@@ -2,6 +2,10 @@
 
 Visible checks mirror the lecture's example; hidden ones use functions and shapes the student
 has not seen, inputs that do and do not require grad, and look at ``x.grad`` afterwards.
+``f`` reaches the student wrapped in a spy (``make("spy", ...)``) that logs, at every call, whether
+the output carries a graph: computing ``f(x)`` with recording on and detaching afterwards gives
+the right value but fails, and so does detaching only ``x`` when ``f`` owns a weight that requires
+grad (``learned_scale``, like a model).  ``detach`` must leave ``y`` in its graph (no ``detach_()``).
 """
 import torch
 
@@ -13,16 +17,41 @@ def _points(seed, shape, device):
     return (torch.randn(shape, generator=g) * 2).to(device)
 
 
+def _spied(name, **params):
+    """A test function the child wraps so that every call logs whether a graph was recorded."""
+    return make("spy", make("fn", name, **params))
+
+
+def _expect_no_graph(log, what="f(x)"):
+    """Judge the spy's log: f was called, and no call recorded a graph."""
+    checks.expect(type(log) is list and len(log) > 0, f"eval_no_grad never called f, so {what} was not computed",
+                  "f(x) called (once)", "no call to f", "compute f(x) inside a torch.no_grad() block and return it")
+    bad = [i for i, e in enumerate(log) if e.get("graph")]
+    checks.expect(
+        not bad,
+        f"{what} was computed with gradient recording on, so the graph was built anyway "
+        "(detaching afterwards only cuts off a graph that already exists)",
+        "f(x) evaluated inside torch.no_grad(): no graph recorded",
+        f"f(x) evaluated with torch.is_grad_enabled() == True: its result had a grad_fn",
+        "put the call itself inside a torch.no_grad() block; .detach() on the result (or on x) does not stop "
+        "recording, it only hides the graph after time and memory were spent on it")
+
+
 # ---------------------------------------------------------------------------- eval_no_grad
 
 @check("eval_no_grad", en="the lecture's example: value, no grad", ko="강의 예제: 값과 미분 추적 없음", visible=True)
 def test_eval_no_grad_example(student, device):
     x = torch.tensor(5.0, device=device)
-    r = student.call("eval_no_grad", make("fn", "poly", coeffs=[0.0, 3.0, 1.0]), make("leaf", x),
-                     probes=[probe("facts", "result"), probe("facts", 1)])
+    r = student.call("eval_no_grad", _spied("poly", coeffs=[0.0, 3.0, 1.0]), make("leaf", x),
+                     probes=[probe("facts_of", "result", 1), probe("spy", 0)])
     checks.expect_tensor(r.value, torch.tensor(40.0, device=device), what="eval_no_grad(f, x)", requires_grad=False)
-    checks.expect(r.probes["facts"] is None or not r.probes["facts"]["has_grad_fn"],
-                  "the result still has a grad_fn", "grad_fn=None", "a grad_fn")
+    out, x_after = r.probes["facts_of"]["result"], r.probes["facts_of"]["1"]
+    checks.expect(out is None or not out["has_grad_fn"], "the result still has a grad_fn", "grad_fn=None", "a grad_fn")
+    _expect_no_graph(r.probes["spy"])
+    checks.expect(x_after is not None and x_after["requires_grad"] and x_after["grad"] is None,
+                  "x was changed: it must still require grad and x.grad must stay None",
+                  "x.requires_grad=True, x.grad=None", "x changed",
+                  "do not call backward() or requires_grad_(False) on x; only compute under torch.no_grad()")
 
 
 @check("eval_no_grad", en="no graph for unseen functions and shapes", ko="처음 보는 함수와 모양에서도 그래프 없음")
@@ -31,7 +60,9 @@ def test_eval_no_grad_hidden(student, device):
                                                ("tanh_scale", {"a": 2.0}, (4, 1, 2))]):
         x = _points(100 + i, shape, device)
         f = function(name, **params)
-        r = student.call("eval_no_grad", make("fn", name, **params), make("leaf", x), probes=[probe("facts", 1)])
+        r = student.call("eval_no_grad", _spied(name, **params), make("leaf", x),
+                         probes=[probe("facts", 1), probe("spy", 0)])
+        _expect_no_graph(r.probes["spy"], what=f"f(x) for x of shape {shape}")
         checks.expect_tensor(r.value, f(x), what=f"eval_no_grad(f, x) for x of shape {shape}", requires_grad=False)
         x_after = r.probes["facts"]
         checks.expect(x_after is not None and x_after["requires_grad"] and x_after["grad"] is None,
@@ -49,6 +80,20 @@ def test_eval_no_grad_plain_input(student, device):
     checks.expect_unchanged(r.args[1], x, what="x")
 
 
+@check("eval_no_grad", en="f with its own weight (like a model): no graph", ko="자기 가중치가 있는 f (모델처럼): 그래프 없음")
+def test_eval_no_grad_owned_weight(student, device):
+    # f owns a weight that requires grad, as a model does: detaching x is not enough.
+    for i, (a, b, shape) in enumerate([(1.5, 0.5, (4,)), (-0.8, 2.0, (2, 2))]):
+        x = _points(40 + i, shape, device)
+        r = student.call("eval_no_grad", _spied("learned_scale", a=a, b=b), x if i else make("leaf", x),
+                         probes=[probe("spy", 0)])
+        _expect_no_graph(r.probes["spy"], what="f(x) (an f with a weight that requires grad, like a model)")
+        checks.expect_tensor(r.value, function("learned_scale", a=a, b=b)(x), what=f"eval_no_grad(f, x) for x of shape {shape}",
+                             requires_grad=False,
+                             hint="f has its own weight that requires grad (as a model does), so detaching x is not "
+                                  "enough: compute f(x) inside a torch.no_grad() block")
+
+
 # ---------------------------------------------------------------------------- detach
 
 @check("detach", en="same values, no grad, no grad_fn", ko="같은 값, 미분 추적 없음, grad_fn 없음", visible=True)
@@ -61,15 +106,23 @@ def test_detach_example(student, device):
                   "grad_fn=None", "a grad_fn", "use y.detach(): it cuts the tensor off the graph")
 
 
-@check("detach", en="shares memory with y (no copy)", ko="y와 메모리를 공유함 (복사 없음)", weight=2)
+@check("detach", en="shares memory with y (no copy), y left as it was", ko="y와 메모리를 공유함 (복사 없음), y는 그대로", weight=2)
 def test_detach_shares(student, device):
     for seed, shape in [(11, (4,)), (12, (2, 3)), (13, (3, 1, 2))]:
         base = _points(seed, shape, device)
-        r = student.call("detach", make("nonleaf", base, scale=3.0, shift=-1.0), probes=[probe("facts", "result")])
+        r = student.call("detach", make("nonleaf", base, scale=3.0, shift=-1.0),
+                         probes=[probe("facts_of", "result", 0)])
         checks.expect_tensor(r.value, base * 3.0 - 1.0, what=f"detach(y) for y of shape {shape}", requires_grad=False,
                              shares_with=r.args[0],
                              share_hint="detach() returns a tensor on the same memory; clone() or torch.tensor() copy")
-        checks.expect(not r.probes["facts"]["has_grad_fn"], "detach(y) still has a grad_fn", "grad_fn=None", "a grad_fn")
+        out, y_after = r.probes["facts_of"]["result"], r.probes["facts_of"]["0"]
+        checks.expect(not out["has_grad_fn"], "detach(y) still has a grad_fn", "grad_fn=None", "a grad_fn")
+        checks.expect(y_after is not None and y_after["requires_grad"] and y_after["has_grad_fn"],
+                      "y itself was cut off its graph: the caller's y no longer requires grad",
+                      "y unchanged (still in the graph, requires_grad=True)", "y.requires_grad=False, no grad_fn",
+                      "detach_() (with the underscore) works in place on the caller's tensor; detach() returns a new "
+                      "tensor on the same memory and leaves y alone")
+        checks.expect_unchanged(r.args[0], base * 3.0 - 1.0, what="y")
 
 
 @check("detach", en="a leaf y is left requiring grad", ko="잎 텐서 y는 그대로 미분을 추적", weight=1)
@@ -79,4 +132,4 @@ def test_detach_leaf_untouched(student, device):
     checks.expect_tensor(r.value, y, what="detach(y)", requires_grad=False, shares_with=r.args[0])
     checks.expect(r.probes["facts"]["requires_grad"], "y itself no longer requires grad",
                   "y.requires_grad=True", "y.requires_grad=False",
-                  "requires_grad_(False) changes the caller's tensor; detach() makes a new one")
+                  "requires_grad_(False) and detach_() change the caller's tensor; detach() makes a new one")

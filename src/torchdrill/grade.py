@@ -58,6 +58,21 @@ def new_sandbox(course: Course, device) -> Sandbox:
     return Sandbox(limits, hide=secrets_of(course), device=str(device))
 
 
+_warm = False
+
+
+def _warm_up_trusted() -> None:
+    """The first optimizer step in a process imports torch._dynamo (~2 s); graders that run a
+    reference training loop should not pay it inside a check, so pay it once per process here."""
+    global _warm
+    if not _warm:
+        import torch
+
+        m = torch.nn.Linear(1, 1)
+        torch.optim.SGD(m.parameters(), lr=0.1).step()
+        _warm = True
+
+
 def run_graders(course: Course, sandbox: Sandbox, staged: dict[str, Path], *, lang: str, device,
                 chapters: list[str], visible_only: bool = False, stubs: set[str] | None = None):
     import pytest
@@ -68,6 +83,7 @@ def run_graders(course: Course, sandbox: Sandbox, staged: dict[str, Path], *, la
                            device=device, visible_only=visible_only, stubs=stubs,
                            submission_seconds=float(course.limits.submission_seconds))
     files = [course.graders_dir / f"test_{c}.py" for c in chapters if (course.graders_dir / f"test_{c}.py").is_file()]
+    _warm_up_trusted()
     if files:
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         sink = io.StringIO()

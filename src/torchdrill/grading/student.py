@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..results import Outcome
-from ..sandbox import Sandbox
+from ..sandbox import Sandbox, probe
 from .feedback import StudentProblem, _, call_problem
 
 
@@ -110,6 +110,12 @@ class Student:
             raise StudentProblem(Outcome.MISSING, _(
                 "{module} is not in your submission, so {func} could not be graded.").format(
                     module=self.filename, func=func))
+        probes = list(probes)
+        names = [p["name"] for p in probes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"probes are keyed by name: {names} asks for one twice (use facts_of for several)")
+        if record and "callees" not in names:
+            probes.append(probe("callees"))      # recording is pointless unless the log comes back
         qualname = f"{self.chapter}.{func}"
         self.budget.before(qualname, func)
         self.calls += 1
@@ -119,7 +125,7 @@ class Student:
                 continue
             callee_spec[name] = {"code": callee_source(self.reference, name), "record": name in set(record)}
         result = self.sandbox.call(
-            self.module, self.chapter, func, list(args), kwargs, callees=callee_spec, probes=list(probes),
+            self.module, self.chapter, func, list(args), kwargs, callees=callee_spec, probes=probes,
             repeat=repeat, seed=self.seed_for(f"{func}:{self.calls}") if seed is None else seed,
             wall_seconds=wall_seconds)
         if not result.ok:

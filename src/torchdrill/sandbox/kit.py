@@ -230,7 +230,7 @@ def _hook_before(ctx, which):
 
 def _params(ctx, which):
     m = ctx.pick(which)
-    return {name: {"value": _clone(p), "grad": _clone(p.grad)} for name, p in m.named_parameters()}
+    return {name: {"value": p.detach().clone(), "grad": _clone(p.grad)} for name, p in m.named_parameters()}
 
 
 def _spy_log(ctx, which):

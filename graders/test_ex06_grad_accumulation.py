@@ -1,0 +1,96 @@
+"""Graders for ex06_grad_accumulation: backward() adds to .grad; resetting it.
+
+The visible checks are the lecture's example (f = x², x0 = 2, three passes). Hidden ones use other
+functions, starting points and numbers of passes, so a list hard-coded for the example fails.
+Expected lists come from the reference solution run in the trusted process on the same function.
+When a wrong list is exactly what the *other* stub should return (accumulated instead of fresh,
+or the reverse), or all zeros, the hint says so.
+"""
+import math
+
+from torchdrill.grading import check, checks, function, make
+
+# (function name, its parameters, x0, steps): none of them is the lecture's example.
+UNSEEN = [
+    ("sin_sq", {"a": 0.7}, 1.3, 4),
+    ("cube_chain", {"a": -1.5, "b": 0.5}, -0.4, 3),
+    ("exp_mix", {"a": 0.3, "b": -1.0}, 0.25, 5),
+]
+LENGTHS = [
+    ("tanh_scale", {"a": 2.0}, -0.75, 1),
+    ("poly", {"coeffs": [1.0, -2.0, 0.5, 0.25]}, 1.5, 7),
+]
+
+
+def _hint(got, stub, accumulated, fresh):
+    """A hint that names the mistake when the list is recognisably another one."""
+    if type(got) is not list or len(got) != len(fresh) or not all(type(v) is float for v in got):
+        if type(got) is list and any(type(v).__name__ == "Tensor" for v in got):
+            return ("put x.grad.item() (a float) into the list, not the tensor x.grad: the same .grad tensor "
+                    "appended several times would show its last value everywhere")
+        if type(got) is list and len(got) != len(fresh):
+            return "read x.grad once right after every backward(): steps passes give steps values"
+        return ""
+
+    def same(a, b):
+        return all(math.isclose(u, v, rel_tol=1e-5, abs_tol=1e-6) for u, v in zip(a, b))
+
+    if stub == "accumulated_grads" and len(got) > 1 and same(got, fresh):
+        return ("every pass read the same value, so the gradient was reset (or x rebuilt) between passes; "
+                "here backward() must add to the old x.grad: build x once and never reset it")
+    if stub == "fresh_grads" and len(got) > 1 and same(got, accumulated):
+        return "the gradients piled up: reset x.grad (x.grad = None, or x.grad.zero_()) before every backward()"
+    if all(v == 0.0 for v in got) and any(v != 0.0 for v in fresh):
+        return ("every value is 0: the gradient was reset between backward() and reading it; "
+                "read x.grad right after backward(), and reset before the next backward()")
+    return ""
+
+
+def _grade(student, reference, stub, name, params, x0, steps):
+    f = function(name, **params)
+    accumulated = reference.accumulated_grads(f, x0, steps)
+    fresh = reference.fresh_grads(f, x0, steps)
+    expected = accumulated if stub == "accumulated_grads" else fresh
+    r = student.call(stub, make("fn", name, **params), x0, steps)
+    checks.expect_floats(r.value, expected, what=f"{stub}(f, x0={x0}, steps={steps})",
+                         hint=_hint(r.value, stub, accumulated, fresh))
+
+
+# ---------------------------------------------------------------------------- accumulated_grads
+
+@check("accumulated_grads", en="the lecture's example: f = x², x0 = 2, 3 passes → [4, 8, 12]",
+       ko="강의 예제: f = x², x0 = 2, 3번 → [4, 8, 12]", visible=True)
+def test_accumulated_example(student, reference):
+    _grade(student, reference, "accumulated_grads", "square", {}, 2.0, 3)
+
+
+@check("accumulated_grads", en="other functions and starting points", ko="다른 함수와 시작점")
+def test_accumulated_unseen(student, reference):
+    for name, params, x0, steps in UNSEEN:
+        _grade(student, reference, "accumulated_grads", name, params, x0, steps)
+
+
+@check("accumulated_grads", en="one pass and many passes", ko="한 번과 여러 번")
+def test_accumulated_lengths(student, reference):
+    for name, params, x0, steps in LENGTHS:
+        _grade(student, reference, "accumulated_grads", name, params, x0, steps)
+
+
+# ---------------------------------------------------------------------------- fresh_grads
+
+@check("fresh_grads", en="the lecture's example: f = x², x0 = 2, 3 passes → [4, 4, 4]",
+       ko="강의 예제: f = x², x0 = 2, 3번 → [4, 4, 4]", visible=True)
+def test_fresh_example(student, reference):
+    _grade(student, reference, "fresh_grads", "square", {}, 2.0, 3)
+
+
+@check("fresh_grads", en="other functions and starting points", ko="다른 함수와 시작점")
+def test_fresh_unseen(student, reference):
+    for name, params, x0, steps in UNSEEN:
+        _grade(student, reference, "fresh_grads", name, params, x0, steps)
+
+
+@check("fresh_grads", en="one pass and many passes", ko="한 번과 여러 번")
+def test_fresh_lengths(student, reference):
+    for name, params, x0, steps in LENGTHS:
+        _grade(student, reference, "fresh_grads", name, params, x0, steps)

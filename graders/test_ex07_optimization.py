@@ -1,0 +1,348 @@
+"""Graders for ex07_optimization: the loss, one gradient-descent step, the training loop.
+
+Expected values come from the reference solution run in the trusted process on the same inputs.
+``train_step`` and ``train`` are graded on their own: the child gets the reference ``loss_fn``
+(and, for ``train``, the reference ``train_step``, recorded call by call), so a mistake in one
+stub costs only its own points.  A converged weight is not enough: ``train``'s trajectory (the ``w``
+and ``lr`` it hands to ``train_step`` at every epoch) must match the reference run.
+"""
+import math
+
+import torch
+
+from torchdrill.grading import check, checks, make, probe
+
+SEED_X, SEED_Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
+
+
+def _data(seed, shape, device, dtype=torch.float32, slope=2.5, noise=0.3):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(shape, generator=g, dtype=torch.float64)
+    y = slope * x + noise * torch.randn(shape, generator=g, dtype=torch.float64)
+    return x.to(dtype).to(device), y.to(dtype).to(device)
+
+
+def _f(t):
+    return float(t.detach().cpu().double().reshape(()).item()) if t.numel() == 1 else None
+
+
+# ---------------------------------------------------------------------------- loss_fn
+
+def _loss_hint(got, y_pred, y_true) -> str:
+    """Name the mistake when the returned number is a recognisable wrong loss."""
+    if type(got) is not torch.Tensor or got.numel() != 1 or not got.dtype.is_floating_point:
+        return ""
+    v = _f(got)
+    d = (y_pred.detach() - y_true.detach()).double().cpu()
+    n = d.numel()
+    candidates = [
+        ((d ** 2).sum().item(), "this is the sum of the squared errors; the mean divides it by the number of elements"),
+        ((d ** 2).sum().item() / len(d) if d.dim() else None,
+         "divided by len(y_pred) (the first dimension only); the mean is over all elements (numel())"),
+        ((d ** 2).sum().item() / max(n - 1, 1) if n > 1 else None, "divided by n - 1; the mean divides by n"),
+        (d.abs().mean().item(), "this is the mean absolute error; square the differences instead"),
+        (d.mean().item(), "the differences were averaged without squaring them"),
+        (d.mean().item() ** 2, "the mean was squared; square each difference first, then take the mean"),
+        (math.sqrt((d ** 2).mean().item()), "this is the root of the mean squared error; do not take the square root"),
+    ]
+    for value, hint in candidates:
+        if value is not None and math.isclose(v, value, rel_tol=1e-4, abs_tol=1e-6):
+            return hint
+    return ""
+
+
+def _expect_loss(got, expected, y_pred, y_true, what):
+    checks.expect_tensor(got, expected, what=what, hint=_loss_hint(got, y_pred, y_true))
+
+
+@check("loss_fn", en="the lecture's example: 0-dim tensor 4.6667", ko="강의 예제: 0차원 텐서 4.6667", visible=True)
+def test_loss_example(student, reference, device):
+    y_pred, y_true = torch.tensor(SEED_X, device=device), torch.tensor(SEED_Y, device=device)
+    r = student.call("loss_fn", y_pred, y_true)
+    _expect_loss(r.value, reference.loss_fn(y_pred, y_true), y_pred, y_true, "loss_fn(y_pred, y_true)")
+
+
+@check("loss_fn", en="mean over all elements of 2-D and 3-D inputs", ko="2차원·3차원 입력의 모든 원소 평균")
+def test_loss_all_elements(student, reference, device):
+    for seed, shape in [(1, (3, 4)), (2, (2, 3, 2)), (3, (5, 1))]:
+        y_pred, y_true = _data(seed, shape, device)
+        r = student.call("loss_fn", y_pred, y_true)
+        _expect_loss(r.value, reference.loss_fn(y_pred, y_true), y_pred, y_true,
+                     f"loss_fn(y_pred, y_true) for inputs of shape {shape}")
+        checks.expect_unchanged(r.args[0], y_pred, what="y_pred")
+        checks.expect_unchanged(r.args[1], y_true, what="y_true")
+
+
+@check("loss_fn", en="differentiable: gradient 2(y_pred − y_true)/n", ko="미분 가능: 기울기 2(y_pred − y_true)/n",
+       weight=1.5)
+def test_loss_gradient(student, reference, device):
+    for seed, shape in [(4, (6,)), (5, (2, 5))]:
+        y_pred, y_true = _data(seed, shape, device)
+        leaf = y_pred.clone().requires_grad_(True)
+        expected = reference.loss_fn(leaf, y_true)
+        expected.backward()
+        r = student.call("loss_fn", make("leaf", y_pred), y_true, probes=[probe("backward", 0)])
+        what = f"loss_fn(y_pred, y_true) for y_pred of shape {shape} that requires grad"
+        checks.expect_tensor(r.value, expected.detach(), what=what, requires_grad=True,
+                             hint=_loss_hint(r.value, y_pred, y_true))
+        b = r.probes["backward"]
+        checks.expect(b["grad_before"] is None, "loss_fn called backward() itself: y_pred.grad was already set",
+                      "y_pred.grad None until the caller calls backward()", "y_pred.grad set inside loss_fn",
+                      "loss_fn only computes the loss; the training step calls backward() on it")
+        checks.expect(b["error"] is None, "backward() on the returned loss failed",
+                      "loss.backward() computes y_pred.grad", str(b["error"]),
+                      "build the loss from y_pred with torch operations only, so the graph reaches y_pred "
+                      "(no .item(), float(), .detach() or torch.tensor(...) on the way)")
+        checks.expect(b["grad"] is not None, "backward() on the returned loss did not reach y_pred",
+                      "y_pred.grad = 2 * (y_pred - y_true) / n", "y_pred.grad is None",
+                      "the loss was rebuilt from numbers, so it is cut off from y_pred: compute it from y_pred itself")
+        checks.expect_tensor(b["grad"], leaf.grad, what="y_pred.grad after backward() on the loss",
+                             hint="d/dy_pred of mean((y_pred - y_true)**2) is 2 * (y_pred - y_true) / n")
+
+
+@check("loss_fn", en="float64 inputs give a float64 loss", ko="float64 입력은 float64 손실", weight=0.5)
+def test_loss_float64(student, reference, device):
+    y_pred, y_true = _data(6, (4, 2), device, dtype=torch.float64)
+    r = student.call("loss_fn", y_pred, y_true)
+    _expect_loss(r.value, reference.loss_fn(y_pred, y_true), y_pred, y_true, "loss_fn of float64 inputs")
+
+
+# ---------------------------------------------------------------------------- train_step
+
+def _reference_steps(reference, w0, x, y, lr, steps=1):
+    """Run the reference train_step ``steps`` times: losses, w after, and each step's gradient."""
+    w = torch.tensor(w0, dtype=x.dtype, device=x.device, requires_grad=True)
+    grads = []
+    w.register_post_accumulate_grad_hook(lambda p: grads.append(p.grad.detach().clone()))
+    losses = [reference.train_step(w, x, y, lr) for _ in range(steps)]
+    return losses, w.detach().clone(), grads
+
+
+def _w_hint(w_after, w0, expected, grad0, lr) -> str:
+    """Why the updated w is off, judged from the step it actually took."""
+    if type(w_after) is not torch.Tensor or w_after.numel() != 1:
+        return ""
+    got, start, grad = _f(w_after), float(w0), _f(grad0)
+    if math.isclose(got, start, rel_tol=1e-7, abs_tol=1e-9):
+        return ("w did not change: subtract lr times w.grad from w in place, inside torch.no_grad(); w = w - ... makes a "
+                "new tensor that the caller never sees, and resetting the gradient before the update makes the step 0")
+    if grad and abs(grad) > 1e-6:
+        used = (start - got) / grad
+        if math.isclose(used, -lr, rel_tol=1e-3):
+            return "w moved uphill: subtract lr * w.grad (gradient descent), do not add it"
+        if not math.isclose(used, lr, rel_tol=1e-3):
+            return (f"the step taken was {used:.4g} × gradient, but the learning rate is {lr:g}: "
+                    "use the lr argument, not a fixed number")
+    return ""
+
+
+def _step_checks(r, reference, w0, x, y, lr, what):
+    losses, w_ref, grads = _reference_steps(reference, w0, x, y, lr)
+    # loss before the update
+    hint = ""
+    if type(r.value) is float:
+        after = reference.loss_fn(w_ref * x, y).item()
+        if math.isclose(r.value, after, rel_tol=1e-5) and not math.isclose(after, losses[0], rel_tol=1e-5):
+            hint = "this is the loss after the update; return the loss computed before it (loss.item())"
+    checks.expect_float(r.value, losses[0], what=f"the loss returned by {what}", hint=hint)
+    # w updated in place
+    checks.expect_tensor(r.args[0], w_ref, what=f"w after {what}", requires_grad=True,
+                         hint=_w_hint(r.args[0], w0, w_ref, grads[0], lr))
+    checks.expect_unchanged(r.args[1], x, what="x")
+    checks.expect_unchanged(r.args[2], y, what="y_true")
+
+
+def _expect_reset(facts, what):
+    checks.expect(facts is not None and facts["is_leaf"] and facts["requires_grad"],
+                  f"after {what}, w is no longer a leaf tensor that requires grad",
+                  "w.is_leaf=True, w.requires_grad=True", "w changed its kind",
+                  "update w in place inside torch.no_grad() and leave its requires_grad alone")
+    g = facts["grad"]
+    checks.expect(g is None or (type(g) is torch.Tensor and not bool(g.detach().cpu().ne(0).any())),
+                  f"after {what}, w.grad still holds a gradient",
+                  "w.grad zero or None", f"w.grad = {_f(g):.6g}" if type(g) is torch.Tensor and g.numel() == 1 else "a gradient",
+                  "reset the gradient after the update (w.grad.zero_() or w.grad = None), so that the next backward() "
+                  "does not add to an old gradient")
+
+
+@check("train_step", en="the lecture's example: loss 4.6667, w → 1.0933", ko="강의 예제: 손실 4.6667, w → 1.0933",
+       visible=True)
+def test_step_example(student, reference, device):
+    x, y = torch.tensor(SEED_X, device=device), torch.tensor(SEED_Y, device=device)
+    w0 = torch.tensor(1.0, device=device)
+    r = student.call("train_step", make("leaf", w0), x, y, 0.01, callees=["loss_fn"], probes=[probe("facts", 0)])
+    _step_checks(r, reference, 1.0, x, y, 0.01, "train_step(w, x, y_true, lr=0.01)")
+    _expect_reset(r.probes["facts"], "train_step")
+
+
+@check("train_step", en="w -= lr × gradient in place, for other data and learning rates",
+       ko="다른 데이터와 학습률에서 w -= lr × 기울기 (제자리)", weight=1.5)
+def test_step_update(student, reference, device):
+    cases = [(11, (5,), torch.float32, -0.7, 0.05), (12, (2, 3), torch.float32, 2.2, 0.003),
+             (13, (4,), torch.float64, 0.4, 0.2)]
+    for seed, shape, dtype, w0, lr in cases:
+        x, y = _data(seed, shape, device, dtype=dtype)
+        r = student.call("train_step", make("leaf", torch.tensor(w0, dtype=dtype, device=device)), x, y, lr,
+                         callees=["loss_fn"])
+        _step_checks(r, reference, w0, x, y, lr, f"train_step(w={w0}, x of shape {shape} {str(dtype)[6:]}, lr={lr})")
+
+
+@check("train_step", en="afterwards w is a leaf with its gradient reset", ko="끝난 뒤 w는 잎 텐서이고 기울기는 초기화됨")
+def test_step_reset(student, reference, device):
+    x, y = _data(21, (6,), device)
+    for grad in (None, torch.zeros((), device=device)):
+        w0 = torch.tensor(1.7, device=device)
+        r = student.call("train_step", make("leaf", w0, grad=grad), x, y, 0.02, callees=["loss_fn"],
+                         probes=[probe("facts", 0)])
+        _expect_reset(r.probes["facts"], "train_step" + (" (w arrived with a zero gradient)" if grad is not None else ""))
+        _step_checks(r, reference, 1.7, x, y, 0.02, "train_step")
+
+
+@check("train_step", en="three steps in a row: a fresh gradient each step", ko="연속 세 걸음: 매 걸음 새 기울기",
+       weight=1.5)
+def test_step_three(student, reference, device):
+    x, y = _data(31, (5,), device, slope=-1.5)
+    w0, lr = 0.5, 0.1
+    losses, w_ref, _grads = _reference_steps(reference, w0, x, y, lr, steps=3)
+    r = student.call("train_step", make("leaf", torch.tensor(w0, device=device)), x, y, lr, callees=["loss_fn"],
+                     repeat=3, probes=[probe("step_hook", 0)])
+    # Each time backward() wrote w.grad, it must hold the gradient at the current w alone (recomputed here
+    # from the w seen at that moment), not that plus an old one.
+    for k, e in enumerate(r.probes["step_hook"] or []):
+        if type(e) is not dict or type(e.get("value")) is not torch.Tensor or type(e.get("grad")) is not torch.Tensor:
+            continue
+        w_k = e["value"].to(device).detach().clone().requires_grad_(True)
+        reference.loss_fn(w_k * x, y).backward()
+        checks.expect_tensor(e["grad"], w_k.grad, what=f"w.grad right after backward() number {k + 1} (w = {_f(e['value']):.6g})",
+                             hint="w.grad held this step's gradient plus an old one: backward() adds to w.grad, so "
+                                  "reset it after every update (w.grad.zero_() or w.grad = None)")
+    checks.expect_floats(r.values, losses, what="the list of losses returned by three train_step calls in a row",
+                         hint="each call takes one whole step from the current w: loss before the update, backward(), "
+                              "subtract lr * w.grad from w in place under no_grad, reset the gradient")
+    checks.expect_tensor(r.args[0], w_ref, what="w after three train_step calls", requires_grad=True,
+                         hint="each call takes one whole step: subtract lr * w.grad from w in place under no_grad, then reset the gradient")
+
+
+# ---------------------------------------------------------------------------- train
+
+def _reference_run(reference, x, y, lr, epochs, w0):
+    dtype = x.dtype if x.is_floating_point() else torch.float32
+    w = torch.tensor(w0, dtype=dtype, device=x.device, requires_grad=True)
+    ws, losses = [], []
+    for _ in range(epochs):
+        ws.append(w.item())
+        losses.append(reference.train_step(w, x, y, lr))
+    return ws, losses, reference.train(x, y, lr, epochs, w0).detach()
+
+
+def _arg(entry, index, name):
+    args, kwargs = entry.get("args", []), entry.get("kwargs", {})
+    if index < len(args):
+        return args[index]
+    return kwargs.get(name)
+
+
+def _snap_value(s):
+    return _f(s["value"]) if type(s) is dict and type(s.get("value")) is torch.Tensor and s["value"].numel() == 1 else None
+
+
+def _expect_w(r, w_ref, what):
+    facts, got = r.probes["facts"], r.value
+    calls = r.callee_calls("train_step")
+    if type(got) is torch.Tensor and tuple(got.shape) != ():
+        hint = "w is a 0-dim tensor: torch.tensor(w0, ...), not torch.tensor([w0])"
+    elif type(got) is torch.Tensor and not got.requires_grad:
+        hint = "return w itself, not w.detach() or a copy"
+    elif not calls:
+        hint = ("take every step by calling train_step (the function above) with w, x, y_true and lr; "
+                "a loop of your own goes a different way")
+    else:
+        hint = "create w from w0 (dtype of x, on x.device), then call train_step with w, x, y_true and lr exactly epochs times"
+    checks.expect_tensor(got, w_ref, what=what, requires_grad=True, hint=hint)
+    checks.expect(facts is not None and facts["is_leaf"], f"{what} is not a leaf tensor",
+                  "a leaf tensor (created with requires_grad=True)", "a tensor computed from another one",
+                  "create w with torch.tensor(w0, dtype=..., device=x.device, requires_grad=True); "
+                  "torch.tensor(w0, requires_grad=True).to(device) is a copy, not a leaf")
+
+
+def _expect_calls(r, epochs, lr, w0):
+    calls = r.callee_calls("train_step")
+    checks.expect(len(calls) > 0, "train never called train_step", f"{epochs} calls to train_step", "0 calls",
+                  "take each step by calling train_step (the function above) with w, x, y_true and lr")
+    checks.expect(len(calls) == epochs, "train called train_step the wrong number of times",
+                  f"{epochs} calls (epochs={epochs})", f"{len(calls)} calls",
+                  "one call per epoch, epochs times in all; do not hard-code the number of epochs")
+    for k, c in enumerate(calls):
+        got_lr = _arg(c, 3, "lr")
+        checks.expect(type(got_lr) in (int, float) and math.isclose(float(got_lr), lr, rel_tol=1e-9),
+                      f"train passed the wrong learning rate to train_step (epoch {k + 1})", f"lr={lr:g}",
+                      f"lr={got_lr:g}" if type(got_lr) in (int, float) else checks.describe(got_lr),
+                      "pass train's lr argument on to train_step; do not hard-code 0.01")
+        w = _arg(c, 0, "w")
+        checks.expect(type(w) is dict and w.get("requires_grad") and w.get("is_leaf"),
+                      f"the w passed to train_step (epoch {k + 1}) is not a leaf tensor that requires grad",
+                      "w: a leaf tensor, requires_grad=True", checks.describe(w.get("value") if type(w) is dict else w),
+                      "create w once with torch.tensor(w0, ..., requires_grad=True) and pass that same tensor every epoch")
+    return calls
+
+
+def _expect_trajectory(calls, ws, x, y):
+    got = [_snap_value(_arg(c, 0, "w")) for c in calls]
+    checks.expect(all(v is not None for v in got), "the w passed to train_step is not a one-element tensor",
+                  "a 0-dim tensor w", "something else", "create w with torch.tensor(w0, ...)")
+    hint = ""
+    if got and not math.isclose(got[0], ws[0], rel_tol=1e-5, abs_tol=1e-6):
+        hint = f"the first step must start from w0 = {ws[0]:g}: create w from the w0 argument"
+    checks.expect_floats(got, ws, what="the w handed to train_step at each epoch",
+                         hint=hint or "use the same w every epoch and let train_step update it; do not change it in between")
+    first = calls[0]
+    for index, name, want in ((1, "x", x), (2, "y_true", y)):
+        v = _arg(first, index, name)
+        checks.expect(type(v) is dict and type(v.get("value")) is torch.Tensor
+                      and v["value"].shape == want.shape and torch.equal(v["value"].cpu(), want.cpu()),
+                      f"train passed something else than its {name} to train_step", f"{name} as given to train",
+                      checks.describe(v.get("value") if type(v) is dict else v),
+                      "hand train's own x and y_true to train_step")
+
+
+@check("train", en="the lecture's example: w ≈ 1.9999443 after 100 epochs", ko="강의 예제: 100번 뒤 w ≈ 1.9999443",
+       visible=True)
+def test_train_example(student, reference, device):
+    x, y = torch.tensor(SEED_X, device=device), torch.tensor(SEED_Y, device=device)
+    r = student.call("train", x, y, callees=["loss_fn"], record=["train_step"],
+                     probes=[probe("facts", "result"), probe("callees")])
+    _expect_w(r, reference.train(x, y).detach(), "train(x, y)")
+
+
+@check("train", en="calls train_step once per epoch with the given lr", ko="epoch마다 주어진 lr로 train_step을 한 번씩 호출")
+def test_train_calls(student, reference, device):
+    for seed, lr, epochs, w0 in [(41, 0.05, 7, -0.5), (42, 0.002, 13, 3.0), (43, 0.3, 1, 0.25)]:
+        x, y = _data(seed, (5,), device)
+        r = student.call("train", x, y, lr=lr, epochs=epochs, w0=w0, callees=["loss_fn"], record=["train_step"],
+                         probes=[probe("callees")])
+        _expect_calls(r, epochs, lr, w0)
+
+
+@check("train", en="the trajectory matches the reference run", ko="학습 경로가 참조 실행과 같음", weight=1.5)
+def test_train_trajectory(student, reference, device):
+    for seed, shape, dtype, lr, epochs, w0 in [(51, (6,), torch.float32, 0.04, 25, -1.0),
+                                               (52, (2, 4), torch.float64, 0.1, 12, 0.75)]:
+        x, y = _data(seed, shape, device, dtype=dtype)
+        ws, losses, w_final = _reference_run(reference, x, y, lr, epochs, w0)
+        r = student.call("train", x, y, lr, epochs, w0, callees=["loss_fn"], record=["train_step"],
+                         probes=[probe("facts", "result"), probe("callees")])
+        calls = _expect_calls(r, epochs, lr, w0)
+        _expect_trajectory(calls, ws, x, y)
+        checks.expect_floats([c.get("return") for c in calls], losses, what="the list of losses of the train_step calls")
+        _expect_w(r, w_final, f"train(x, y, lr={lr}, epochs={epochs}, w0={w0}) on {str(dtype)[6:]} data")
+
+
+@check("train", en="the returned w for other data, lr, epochs and w0", ko="다른 데이터, lr, epochs, w0에서 돌려준 w")
+def test_train_result(student, reference, device):
+    for seed, shape, dtype, lr, epochs, w0 in [(61, (8,), torch.float32, 0.05, 40, 0.0),
+                                               (62, (3,), torch.float64, 0.01, 60, 4.0)]:
+        x, y = _data(seed, shape, device, dtype=dtype)
+        r = student.call("train", x, y, lr, epochs, w0, callees=["loss_fn"], record=["train_step"],
+                         probes=[probe("facts", "result"), probe("callees")])
+        _expect_w(r, reference.train(x, y, lr, epochs, w0).detach(),
+                  f"train(x, y, lr={lr}, epochs={epochs}, w0={w0}) on {str(dtype)[6:]} data")

@@ -1,0 +1,243 @@
+"""Graders for ex08_linear_regression: nn.Linear, MSELoss + SGD, prediction without a graph.
+
+A model cannot cross the process boundary, so the grader names it: ``make("linear", in, out, seed,
+device)`` is built in the child exactly as ``kit.MAKERS["linear"]`` builds it here, which makes the
+reference run in the trusted process start from the very same weights.  What the student's code
+returns as a model is examined in the child (``probe("module")``); the trained parameters come back
+through ``probe("module")``.  When a loss list is wrong, the grader replays the usual mistakes
+(no ``zero_grad``, a summed or L1 loss, the default learning rate) and names the one that matches.
+"""
+import math
+
+import torch
+
+from torchdrill.grading import check, checks, make, probe
+from torchdrill.sandbox.kit import MAKERS
+
+
+def _data(seed, n, in_f, out_f, device, noise=0.1):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, in_f, generator=g) * 4 - 2
+    w = torch.randn(out_f, in_f, generator=g)
+    b = torch.randn(out_f, generator=g)
+    y = x @ w.T + b + noise * torch.randn(n, out_f, generator=g)
+    return x.to(device), y.to(device)
+
+
+def _model(in_f, out_f, seed, device):
+    """The same model the child builds from make("linear", ...), without touching our global RNG."""
+    with torch.random.fork_rng(devices=[]):
+        return MAKERS["linear"](in_f, out_f, seed, str(device))
+
+
+def _params(model):
+    return {n: p.detach().clone() for n, p in model.named_parameters()}
+
+
+# ---------------------------------------------------------------------------- make_model
+
+def _expect_linear(r, in_f, out_f, what):
+    m = r.probes["module"]
+    checks.expect(m is not None, f"{what} should return a torch.nn.Linear model", "torch.nn.Linear",
+                  checks.describe(r.value), "build a torch.nn.Linear from in_features and out_features and return it")
+    checks.expect(m["is_linear"], f"{what} should return a torch.nn.Linear itself", "torch.nn.Linear", m["type"],
+                  "return the torch.nn.Linear itself, not wrapped in nn.Sequential or another "
+                  "module")
+    checks.expect((m["in_features"], m["out_features"]) == (in_f, out_f), f"{what} has the wrong sizes",
+                  f"in_features={in_f}, out_features={out_f}",
+                  f"in_features={m['in_features']}, out_features={m['out_features']}",
+                  "torch.nn.Linear takes (in_features, out_features), in that order; pass the arguments through")
+    checks.expect(m["has_bias"] and "bias" in m["params"], f"{what} has no bias", "a bias of shape "
+                  f"({out_f},)", "bias=None", "keep the bias (bias=True is the default): y = xWᵀ + b")
+    for name, shape in (("weight", (out_f, in_f)), ("bias", (out_f,))):
+        p = m["params"].get(name)
+        checks.expect(p is not None and tuple(p["shape"]) == shape, f"{what}.{name} has the wrong shape", str(shape),
+                      str(tuple(p["shape"])) if p else "missing", "torch.nn.Linear(in_features, out_features)")
+        checks.expect(p["dtype"] == "float32", f"{what}.{name} has the wrong dtype", "float32", p["dtype"],
+                      "keep PyTorch's default float32 parameters")
+        checks.expect(p["requires_grad"], f"{what}.{name} does not require grad", "requires_grad=True",
+                      "requires_grad=False", "the parameters must stay trainable")
+
+
+@check("make_model", en="make_model() is a torch.nn.Linear(1, 1) with a bias", ko="make_model()은 편향이 있는 "
+       "torch.nn.Linear(1, 1)", visible=True)
+def test_make_model_default(student):
+    r = student.call("make_model", probes=[probe("module", "result")])
+    _expect_linear(r, 1, 1, "make_model()")
+
+
+@check("make_model", en="other sizes, in the order (inputs, outputs)", ko="다른 크기, (입력 수, 출력 수) 순서")
+def test_make_model_sizes(student):
+    for args, kwargs in [((3, 2), {}), ((), {"in_features": 4, "out_features": 1}), ((1, 5), {})]:
+        in_f, out_f = (args or (kwargs["in_features"], kwargs["out_features"]))
+        r = student.call("make_model", *args, probes=[probe("module", "result")], **kwargs)
+        shown = ", ".join([*map(str, args), *(f"{k}={v}" for k, v in kwargs.items())])
+        _expect_linear(r, in_f, out_f, f"make_model({shown})")
+
+
+# ---------------------------------------------------------------------------- fit
+
+def _replay(model, x, y, lr, epochs, *, zero=True, loss="mse"):
+    """A trusted re-run of a (possibly mistaken) fit, for naming the mistake."""
+    crit = {"mse": torch.nn.MSELoss(), "sum": torch.nn.MSELoss(reduction="sum"), "l1": torch.nn.L1Loss()}[loss]
+    params = list(model.parameters())
+    out = []
+    for _ in range(epochs):
+        if zero:
+            for p in params:
+                p.grad = None
+        value = crit(model(x), y)
+        value.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+        out.append(value.item())
+    return out
+
+
+def _same(u, v):
+    return type(u) is float and (u == v or (math.isnan(u) and math.isnan(v))
+                                 or math.isclose(u, v, rel_tol=1e-4, abs_tol=1e-6))
+
+
+def _close(a, b):
+    return type(a) is list and len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
+
+
+def _fit_hint(got, spec, x, y, lr, epochs, params_after, params_before):
+    """Compare a wrong loss list with the usual mistakes, replayed here."""
+    if type(got) is not list:
+        return "collect loss.item() of every epoch in a list and return the list"
+    if len(got) != epochs:
+        return "one loss per epoch: loop exactly epochs times (do not hard-code the number)"
+    if params_after is not None and all(torch.equal(params_after[n]["value"].cpu(), params_before[n].cpu())
+                                        for n in params_before if n in params_after):
+        return ("the model you were given did not change: train it in place (build the optimizer from "
+                "model.parameters()); do not create a new model inside fit")
+    variants = [
+        ({"zero": False}, lr, "the gradients piled up: reset the gradients (zero_grad() on the optimizer) every epoch, before backward()"),
+        ({"loss": "sum"}, lr, "this is a summed loss: torch.nn.MSELoss() takes the mean"),
+        ({"loss": "l1"}, lr, "this is an L1 (absolute) loss: use torch.nn.MSELoss()"),
+        ({}, 0.1, "these losses belong to lr = 0.1: pass the lr argument to torch.optim.SGD"),
+        ({}, 0.01, "these losses belong to lr = 0.01: pass the lr argument to torch.optim.SGD"),
+    ]
+    for kwargs, use_lr, hint in variants:
+        if use_lr == lr and not kwargs:
+            continue
+        if _close(got, _replay(_model(*spec), x, y, use_lr, epochs, **kwargs)):
+            return hint
+    return ("each epoch: zero_grad() on the optimizer, the MSELoss of model(x) against y, backward(), then the optimizer's step(), "
+            "and record loss.item() (the loss before the update)")
+
+
+def _grade_fit(student, reference, device, spec_seed, in_f, out_f, data_seed, n, lr, epochs, *, defaults=False,
+               check_params=True):
+    spec = (in_f, out_f, spec_seed, device)
+    x, y = _data(data_seed, n, in_f, out_f, device)
+    model = _model(*spec)
+    before = _params(model)
+    expected = reference.fit(model, x, y, lr, epochs)
+    after = _params(model)
+    args = (x, y) if defaults else (x, y, lr, epochs)
+    r = student.call("fit", make("linear", in_f, out_f, spec_seed, str(device)), *args, probes=[probe("module", 0)])
+    what = "fit(model, x, y)" if defaults else f"fit(model, x, y, lr={lr}, epochs={epochs}) on {in_f}→{out_f} features"
+    params = (r.probes["module"] or {}).get("params")
+    if not _close(r.value, expected):
+        checks.expect_floats(r.value, expected, what=f"the list of losses returned by {what}",
+                             hint=_fit_hint(r.value, spec, x, y, lr, epochs, params, before))
+    if check_params:
+        for name, want in after.items():
+            got = (params or {}).get(name)
+            checks.expect(got is not None, f"the model has no parameter {name} after {what}", name, "missing")
+            checks.expect_tensor(got["value"], want, what=f"model.{name} after {what}",
+                                 hint="train the model you were given, in place, with torch.optim.SGD(model.parameters(), "
+                                      "lr=lr): zero_grad, loss, backward, step every epoch")
+        checks.expect_unchanged(r.args[1], x, what="x")
+        checks.expect_unchanged(r.args[2], y, what="y")
+    return r
+
+
+@check("fit", en="the example: y = 2x + 1, default lr and epochs", ko="예제: y = 2x + 1, 기본 lr과 epochs", visible=True)
+def test_fit_example(student, reference, device):
+    x = torch.linspace(-1, 1, 50, device=device).unsqueeze(1)
+    y = 2 * x + 1
+    model = _model(1, 1, 0, device)
+    expected = reference.fit(model, x, y)
+    r = student.call("fit", make("linear", 1, 1, 0, str(device)), x, y, probes=[probe("module", 0)])
+    if not _close(r.value, expected):
+        checks.expect_floats(r.value, expected, what="the list of losses returned by fit(model, x, y)",
+                             hint=_fit_hint(r.value, (1, 1, 0, device), x, y, 0.1, 200,
+                                            (r.probes["module"] or {}).get("params"), _params(_model(1, 1, 0, device))))
+    params = (r.probes["module"] or {}).get("params") or {}
+    for name, want in _params(model).items():
+        checks.expect(name in params, f"the model has no parameter {name}", name, "missing")
+        checks.expect_tensor(params[name]["value"], want, what=f"model.{name} after fit(model, x, y)",
+                             hint="train the model you were given, in place")
+
+
+@check("fit", en="the loss of every epoch for other data, lr and epochs", ko="다른 데이터, lr, epochs에서 매 epoch의 손실",
+       weight=1.5)
+def test_fit_losses(student, reference, device):
+    _grade_fit(student, reference, device, 3, 1, 1, 71, 30, 0.05, 37, check_params=False)
+    _grade_fit(student, reference, device, 4, 3, 2, 72, 24, 0.2, 15, check_params=False)
+
+
+@check("fit", en="the model is trained in place: final parameters", ko="모델을 제자리에서 학습: 최종 매개변수",
+       weight=1.5)
+def test_fit_params(student, reference, device):
+    _grade_fit(student, reference, device, 5, 2, 1, 81, 40, 0.08, 25)
+    _grade_fit(student, reference, device, 6, 1, 3, 82, 16, 0.3, 9)
+
+
+# ---------------------------------------------------------------------------- predict
+
+def _grade_predict(student, device, in_f, out_f, seed, x, maker="linear", extra_probes=()):
+    model = _model(in_f, out_f, seed, device)
+    before = _params(model)
+    with torch.no_grad():
+        expected = model(x)
+    r = student.call("predict", make(maker, in_f, out_f, seed, str(device)), x,
+                     probes=[probe("module", 0), *extra_probes])
+    what = f"predict(model, x) for x of shape {tuple(x.shape)}"
+    checks.expect_tensor(r.value, expected, what=what, requires_grad=False,
+                         hint="compute model(x) inside a torch.no_grad() block and return it")
+    m = r.probes["module"]
+    for name, want in before.items():
+        p = (m or {}).get("params", {}).get(name)
+        checks.expect(p is not None and p["requires_grad"], f"predict changed the model: model.{name} no longer "
+                      "requires grad", "the model unchanged", "requires_grad=False",
+                      "do not switch the parameters off (requires_grad_(False)); torch.no_grad() is enough")
+        checks.expect(p["grad"] is None, f"predict left a gradient in model.{name}.grad", "model.{name}.grad None",
+                      "a gradient", "predicting needs no backward()")
+        checks.expect_tensor(p["value"], want, what=f"model.{name} after predict",
+                             hint="predicting must not change the model")
+    checks.expect_unchanged(r.args[1], x, what="x")
+    return r
+
+
+@check("predict", en="the example: a fresh model on [[1], [2]], no grad", ko="예제: 새 모델, [[1], [2]], 미분 추적 없음",
+       visible=True)
+def test_predict_example(student, device):
+    _grade_predict(student, device, 1, 1, 0, torch.tensor([[1.0], [2.0]], device=device))
+
+
+@check("predict", en="more rows and several features", ko="더 많은 행과 여러 특성")
+def test_predict_shapes(student, device):
+    x1, _ = _data(91, 7, 1, 1, device)
+    _grade_predict(student, device, 1, 1, 11, x1)
+    x4, _ = _data(92, 5, 4, 3, device)
+    _grade_predict(student, device, 4, 3, 12, x4)
+
+
+@check("predict", en="no graph is recorded while predicting", ko="예측하는 동안 그래프를 기록하지 않음")
+def test_predict_no_graph(student, device):
+    x, _ = _data(93, 6, 2, 2, device)
+    r = _grade_predict(student, device, 2, 2, 13, x, maker="spied_linear", extra_probes=[probe("spy", 0)])
+    log = r.probes["spy"]
+    # model(x) and model.forward(x) are logged; a formula written out by hand is not, and is judged by the
+    # result alone (it must not require grad, checked above).
+    checks.expect(not any(e.get("graph") for e in (log or [])),
+                  "the model ran with gradient recording on, so a graph was built (and only cut off afterwards)",
+                  "model(x) inside torch.no_grad(): no graph", "model(x) with gradient recording on",
+                  "put the call itself inside a torch.no_grad() block; .detach() on the output does not stop "
+                  "recording, it only hides the graph after it was built")

@@ -1,0 +1,6 @@
+# the reference: y.detach()
+import torch
+
+
+def detach(y):
+    return y.detach()

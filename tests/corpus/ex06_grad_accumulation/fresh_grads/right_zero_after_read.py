@@ -1,0 +1,12 @@
+# reads, then resets with zero_() after each pass (ready for the next one)
+import torch
+
+
+def fresh_grads(f, x0, steps):
+    x = torch.tensor(float(x0), requires_grad=True)
+    grads = []
+    for _ in range(steps):
+        f(x).backward()
+        grads.append(x.grad.item())
+        x.grad.zero_()
+    return grads

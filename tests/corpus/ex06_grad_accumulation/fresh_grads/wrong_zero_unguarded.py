@@ -1,0 +1,12 @@
+# calls zero_() before the first backward, when .grad is still None
+import torch
+
+
+def fresh_grads(f, x0, steps):
+    x = torch.tensor(float(x0), requires_grad=True)
+    grads = []
+    for _ in range(steps):
+        x.grad.zero_()
+        f(x).backward()
+        grads.append(x.grad.item())
+    return grads

@@ -1,0 +1,6 @@
+# mean absolute error instead of squared
+import torch
+
+
+def loss_fn(y_pred, y_true):
+    return (y_pred - y_true).abs().mean()

@@ -1,0 +1,6 @@
+# sum instead of mean
+import torch
+
+
+def loss_fn(y_pred, y_true):
+    return ((y_pred - y_true) ** 2).sum()

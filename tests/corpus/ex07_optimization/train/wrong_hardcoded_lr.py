@@ -1,0 +1,9 @@
+# passes a fixed 0.01 instead of lr
+import torch
+
+
+def train(x, y_true, lr=0.01, epochs=100, w0=1.0):
+    w = torch.tensor(w0, dtype=x.dtype, device=x.device, requires_grad=True)
+    for _ in range(epochs):
+        train_step(w, x, y_true, 0.01)
+    return w

@@ -1,0 +1,10 @@
+# forgets to reset the gradient
+import torch
+
+
+def train_step(w, x, y_true, lr):
+    loss = loss_fn(w * x, y_true)
+    loss.backward()
+    with torch.no_grad():
+        w -= lr * w.grad
+    return loss.item()

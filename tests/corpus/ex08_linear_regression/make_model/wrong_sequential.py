@@ -1,0 +1,6 @@
+# wraps the layer in nn.Sequential
+import torch
+
+
+def make_model(in_features=1, out_features=1):
+    return torch.nn.Sequential(torch.nn.Linear(in_features, out_features))
