@@ -16,6 +16,11 @@ from .errors import TorchdrillError
 #: verb -> (module under torchdrill.commands, one-line help)
 VERBS: dict[str, tuple[str, str]] = {
     "grade": ("grade", "grade one or many submissions (folders, .py files, notebooks)"),
+    "check": ("check", "check your work against the visible checks (students)"),
+    "release": ("release", "write the student bundle: stubs, visible checks, installer (no solutions)"),
+    "report": ("report", "class report (HTML + JSON) and per-student feedback from a graded folder"),
+    "gradescope": ("gradescope", "build a Gradescope autograder zip (setup.sh, run_autograder, graders)"),
+    "nbgrader": ("nbgrader", "create or update an nbgrader course directory (notebooks, nbgrader_config.py)"),
 }
 
 

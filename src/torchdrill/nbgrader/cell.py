@@ -1,0 +1,160 @@
+"""What an autograder-test cell runs inside the Jupyter kernel (standard library only).
+
+    from torchdrill.nbgrader.cell import StubChecks
+    _checks = StubChecks("ex05_no_grad", "detach", points=2)
+    _checks.visible()
+    ### BEGIN HIDDEN TESTS
+    _checks.hidden()
+    ### END HIDDEN TESTS
+    _checks.score()
+
+Nothing is judged here: the kernel has run the student's code, and anything in it may have been
+patched (``torch.allclose``, the checks, the builtins).  ``score()`` takes the *source* of the
+code cells this kernel ran (IPython's raw input history, autograder-test cells left out), hands it
+to a separate interpreter (``python -I -m torchdrill.nbgrader.cellgrade --serve``, started with a
+clean environment by the first test cell and kept for the kernel's later ones) which writes it to a
+chapter file and grades that file with torchdrill's engine, the student's code running only in the
+sandbox.  The teaching messages are printed to
+stdout (nbgrader gives 0 to a cell that writes anything to stderr) and the cell's value is the
+points earned, a float, which nbgrader reads as partial credit.
+
+When anything goes wrong the cell prints why and is worth 0.0: it never fails open.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+
+from . import COURSE_ENV, TEST_CELL_TAG
+
+#: Seconds one cell's grading may take (below the cell limit in nbgrader_config.py).
+GRADE_SECONDS = 280
+_ENV_KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "CUDA_VISIBLE_DEVICES", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+             "TORCHDRILL_LANG", COURSE_ENV)
+
+
+def notebook_code() -> list[str]:
+    """The raw source of every cell this kernel has run, in order, autograder-test cells left out."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return []
+    ip = get_ipython()
+    if ip is None:
+        return []
+    history = list(getattr(ip.history_manager, "input_hist_raw", None) or ip.user_ns.get("_ih") or [])
+    return [str(src) for src in history if str(src).strip() and not str(src).lstrip().startswith(TEST_CELL_TAG)]
+
+
+class StubChecks:
+    """The checks of one stub, graded out of this kernel."""
+
+    def __init__(self, chapter: str, stub: str, points: float):
+        self.chapter, self.stub, self.points = chapter, stub, float(points)
+        self._hidden = False
+
+    def visible(self) -> None:
+        """The checks students see (always part of the grading)."""
+
+    def hidden(self) -> None:
+        """Add the hidden checks (this call sits in the cell's hidden part, present only when grading)."""
+        self._hidden = True
+
+    def score(self) -> float:
+        """Grade in the sandbox, print what was found, return the points earned (0.0 on any failure)."""
+        try:
+            report = self._grade()
+        except Exception as exc:   # never a traceback: nbgrader would show it, and score it as an error anyway
+            report = {"lines": [f"torchdrill: grading did not run ({type(exc).__name__}); this is not your fault, "
+                                "please tell the course staff. / 채점이 실행되지 않았습니다. 학생의 잘못이 아니니 "
+                                "담당자에게 알려 주세요."], "score": 0.0}
+        print("\n".join(report.get("lines", [])))
+        try:
+            earned = float(report.get("score", 0.0))
+        except (TypeError, ValueError):
+            earned = 0.0
+        if not earned >= 0.0:          # NaN included
+            earned = 0.0
+        return round(min(earned, self.points), 4)
+
+    def _grade(self) -> dict:
+        course = os.environ.get(COURSE_ENV, "")
+        if not course:
+            return {"score": 0.0, "lines": [
+                f"torchdrill: no course to grade with ({COURSE_ENV} is not set); these checks run when the "
+                "notebook is graded. / 채점할 과정이 없습니다. 이 검사는 채점할 때 실행됩니다."]}
+        payload = {"course": course, "chapter": self.chapter, "stub": self.stub, "points": self.points,
+                   "visible_only": not self._hidden, "cells": notebook_code()}
+        return _ask(payload)
+
+
+# --------------------------------------------------------------------------- the grading process
+# One per kernel, started by the first test cell and kept warm for the next ones (its sandbox too).
+# It lives in its own session, so an interrupt nbgrader sends the kernel does not reach it; it ends
+# when the kernel closes the pipe (kernel exit included) or when a request runs past GRADE_SECONDS.
+
+_server: subprocess.Popen | None = None
+
+
+def _start() -> subprocess.Popen:
+    env = {k: os.environ[k] for k in _ENV_KEPT if k in os.environ}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return subprocess.Popen([sys.executable, "-I", "-m", "torchdrill.nbgrader.cellgrade", "--serve"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                            cwd="/", text=True, encoding="utf-8", bufsize=1, start_new_session=True)
+
+
+def _stop() -> None:
+    global _server
+    proc, _server = _server, None
+    if proc is None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        try:
+            pipe.close()
+        except OSError:
+            pass
+
+
+def _ask(payload: dict) -> dict:
+    global _server
+    if _server is None or _server.poll() is not None:
+        _stop()
+        _server = _start()
+    proc = _server
+    try:
+        proc.stdin.write(json.dumps(payload) + "\n")
+        proc.stdin.flush()
+        ready, _, _ = select.select([proc.stdout], [], [], GRADE_SECONDS)
+        line = proc.stdout.readline() if ready else ""
+    except (OSError, ValueError, KeyboardInterrupt):
+        _stop()
+        raise
+    if not line:
+        _stop()
+        raise TimeoutError(f"no answer from the grading process within {GRADE_SECONDS} s" if not ready
+                           else "the grading process stopped")
+    return json.loads(line)
+
+
+def _close_at_exit() -> None:
+    proc = _server
+    if proc is not None:
+        try:
+            proc.stdin.close()          # the grading process closes its sandbox and exits
+            proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            _stop()
+
+
+atexit.register(_close_at_exit)
