@@ -477,3 +477,57 @@ def test_dead_worker_is_retried_then_recorded_as_failed(tmp_path):
     assert rows["always"]["gradings"] == 2 and rows["always"]["error"] == 0
     assert rows["once"]["gradings"] == 1 and rows["fine"]["gradings"] == 1
     assert result_json(out, "always")["score"] == pytest.approx(4)
+
+
+@pytest.mark.slow
+def test_twenty_submissions_survive_random_kills(tmp_path):
+    """A batch of 24 submissions killed with SIGKILL at three random moments (seeded, so the test
+    is repeatable) and started again each time: in the end every submission is graded exactly once
+    and the results equal an uninterrupted run's, apart from timing."""
+    import random
+
+    rng = random.Random(20261127)
+    variants = [SOLUTION, BUGGY, STUB, SOLUTION.replace("return y.detach()", "return y.data")]
+    subs = []
+    for i in range(24):
+        d = tmp_path / "class" / f"student{i:02d}"
+        d.mkdir(parents=True)
+        (d / "ex05_no_grad.py").write_text(variants[i % len(variants)])
+        subs.append(d)
+    names = [d.name for d in subs]
+
+    base_out = tmp_path / "baseline"
+    assert cli(*batch_args(subs, base_out), timeout=900).returncode == 0
+
+    out = tmp_path / "out"
+    args = batch_args(subs, out)
+    kills = 0
+    for _ in range(6):
+        if kills >= 3 and done_count(out) > 0:
+            break
+        before = done_count(out)
+        if before >= len(subs) - 2:
+            break
+        proc = cli_popen(*args)
+        try:
+            # Let it get somewhere (at least one more result), then wait a random extra moment.
+            wait_until(lambda: done_count(out) > before, 300, "progress before the kill", proc)
+            time.sleep(rng.uniform(0.0, 1.5))
+            family = descendants(proc.pid)
+            proc.kill()
+            proc.wait(timeout=30)
+            kills += 1
+            wait_until(lambda: not any(alive(p) for p in family), 60, "the workers to exit after the kill")
+        finally:
+            proc.kill()
+            proc.communicate()
+    assert kills >= 3
+
+    final = cli(*args, timeout=900)
+    assert final.returncode == 0, final.stderr
+    rows = state_rows(out)
+    assert set(rows) == set(names)
+    assert all(r["status"] == "done" and r["gradings"] == 1 for r in rows.values()), rows
+    for name in names:
+        assert result_json(out, name, timing=False) == result_json(base_out, name, timing=False), name
+    assert (out / "gradebook.csv").read_bytes() == (base_out / "gradebook.csv").read_bytes()

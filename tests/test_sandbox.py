@@ -218,3 +218,11 @@ def test_kill_signal_is_reported(sandbox, module_file):
     path = module_file("import os, signal\ndef f(x):\n    os.kill(os.getpid(), signal.SIGSEGV)\n")
     r = sandbox.call(path, "student", "f", [1])
     assert r.status == "killed" and r.signal == signal.SIGSEGV
+
+
+def test_lazy_imports_work_wherever_the_interpreter_lives(sandbox, module_file):
+    """Modules the zygote did not preload are read from the interpreter's folders inside the jail,
+    even when those lie under /tmp (a CI clone's venv), which each child covers with its own /tmp."""
+    path = module_file("def f(x):\n    import wave, pytest\n    return [wave.__name__, pytest.__name__]\n")
+    r = sandbox.call(path, "student", "f", [1])
+    assert r.status == "ok" and r.value == ["wave", "pytest"], r.error

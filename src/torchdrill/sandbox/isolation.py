@@ -82,6 +82,7 @@ def _covered(path: str, roots: list[str]) -> bool:
 class Jail:
     root: str            # the jail directory (inside the zygote's mount namespace)
     scratch: str         # the host scratch folder, seen as /sandbox inside the jail
+    tmp_binds: tuple[str, ...] = ()   # read-only binds under /tmp (a venv there): kept over a child's own /tmp
 
     def inside(self, host_path: str) -> str:
         """The path a jailed child uses for a file under the host scratch folder."""
@@ -133,7 +134,7 @@ def build_jail(jail: str, readonly: list[str], scratch: str, hide: list[str] = (
         if os.path.isdir(target):
             _mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k")
     _mount(None, jail, None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY, "mode=0755,size=8m")
-    return Jail(root=jail, scratch=scratch)
+    return Jail(root=jail, scratch=scratch, tmp_binds=tuple(p for p in bound if _covered(p, ["/tmp"])))
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,12 @@ def confine(jail: Jail | None, workdir: str, limits: Limits) -> int | None:
         workdir = jail.inside(workdir)
         os.chroot(jail.root)
         unshare(CLONE_NEWNS | CLONE_NEWIPC)   # a /tmp, /dev/shm and IPC of its own, gone with it
+        keep = [(p, os.open(p, os.O_PATH)) for p in jail.tmp_binds]    # e.g. a venv that lives in /tmp
         _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+        for path, fd in keep:
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            _bind(f"/proc/self/fd/{fd}", path, readonly=True, recursive=True)
+            os.close(fd)
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=64m")
     os.chdir(workdir)
     os.umask(0o077)
