@@ -58,27 +58,38 @@ def _grad_at_expected(f, x):
     return g.detach()
 
 
-def _grad_at_case(student, name, params, x, label=None):
+def _grad_at_case(student, name, params, x, expected, label=None):
+    """grad_at on the kit function ``name`` at ``x``, against ``expected`` (a 0-dim float32 tensor)."""
     label = label or f"f = {_fn_label(name, params)}"
     r = student.call("grad_at", make("fn", name, **params), x, expected=f"a 0-dim float32 tensor, df/dx at {x}",
               hint=GRAD_AT_HINT)
-    _expect(r.value, _grad_at_expected(function(name, **params), x), what=f"grad_at(f, {x}) for {label}",
+    _expect(r.value, expected, what=f"grad_at(f, {x}) for {label}",
             device=None, requires_grad=False, hint=GRAD_AT_HINT,
             dtype_hint="build x with dtype=torch.float32, so df/dx is float32 too")
+
+
+def _grad_at_unseen(student, name, params, x, label=None):
+    _grad_at_case(student, name, params, x, _grad_at_expected(function(name, **params), x), label)
+
+
+# The lecture's examples with their derivatives worked out by hand (course contract, grad_at's docstring):
+# d/dx (x² + 3x + 5) = 2x + 3 = 7 at x = 2; d/dx (3x² + 2) = 6x = 6 at x = 1. Both are exact in float32.
+GRAD_AT_EXAMPLES = [({"coeffs": [5.0, 3.0, 1.0]}, 2.0, 7.0, "f = x**2 + 3*x + 5"),
+                    ({"coeffs": [2.0, 0.0, 3.0]}, 1.0, 6.0, "f = 3*x**2 + 2")]
 
 
 @check("grad_at", en="the lecture's examples: x²+3x+5 at 2, 3x²+2 at 1", ko="강의 예제: x²+3x+5의 2에서, 3x²+2의 1에서",
        visible=True)
 def test_grad_at_examples(student):
-    _grad_at_case(student, "poly", {"coeffs": [5.0, 3.0, 1.0]}, 2.0, "f = x**2 + 3*x + 5")
-    _grad_at_case(student, "poly", {"coeffs": [2.0, 0.0, 3.0]}, 1.0, "f = 3*x**2 + 2")
+    for params, x, slope, label in GRAD_AT_EXAMPLES:
+        _grad_at_case(student, "poly", params, x, torch.tensor(slope, dtype=torch.float32), label)
 
 
 @check("grad_at", en="the chain rule through unseen functions", ko="처음 보는 함수에서 연쇄 법칙")
 def test_grad_at_chain_rule(student):
     for name, params, x in [("sin_sq", {"a": 0.7}, 1.3), ("cube_chain", {"a": 1.5, "b": -0.5}, 0.4),
                             ("tanh_scale", {"a": 2.0}, -1.1)]:
-        _grad_at_case(student, name, params, x)
+        _grad_at_unseen(student, name, params, x)
 
 
 @check("grad_at", en="other functions and points", ko="다른 함수와 점")
@@ -88,7 +99,7 @@ def test_grad_at_other(student):
     for name, params, x in [("poly", {"coeffs": coeffs}, round(rng.uniform(-2, 2), 4)),
                             ("exp_mix", {"a": 0.3, "b": -1.0}, -0.8), ("log_sum_sq", {}, 2.5)]:
         label = f"f = {_poly_text(coeffs)}" if name == "poly" else None
-        _grad_at_case(student, name, params, x, label)
+        _grad_at_unseen(student, name, params, x, label)
 
 
 # ---------------------------------------------------------------------------- grad_of_sum
@@ -103,11 +114,11 @@ def _sum_expected(f, xs):
     return g.detach()
 
 
-def _sum_case(student, name, params, xs, label=None):
+def _sum_case(student, name, params, xs, expected, label=None):
     label = label or f"f = {_fn_label(name, params)}"
     r = student.call("grad_of_sum", make("fn", name, **params), xs,
               expected=f"a float32 tensor of shape ({len(xs)},)", hint=SUM_HINT)
-    _expect(r.value, _sum_expected(function(name, **params), xs), what=f"grad_of_sum(f, xs) for {label} "
+    _expect(r.value, expected, what=f"grad_of_sum(f, xs) for {label} "
             f"and {len(xs)} points", device=None, hint=SUM_HINT,
             dtype_hint="build x with dtype=torch.float32, so the gradient is float32 too")
 
@@ -119,20 +130,25 @@ def _points(seed, n):
 
 @check("grad_of_sum", en="the lecture's example: 2x²+3x at [1, 2, 3]", ko="강의 예제: 2x²+3x의 [1, 2, 3]에서", visible=True)
 def test_grad_of_sum_example(student):
-    _sum_case(student, "poly", {"coeffs": [0.0, 3.0, 2.0]}, [1.0, 2.0, 3.0], "f = 2*x**2 + 3*x")
+    # d/dx (2x² + 3x) = 4x + 3 at 1, 2, 3 (the lecture's numbers)
+    _sum_case(student, "poly", {"coeffs": [0.0, 3.0, 2.0]}, [1.0, 2.0, 3.0], torch.tensor([7.0, 11.0, 15.0]),
+              "f = 2*x**2 + 3*x")
 
 
 @check("grad_of_sum", en="unseen element-wise functions at unseen points", ko="처음 보는 원소별 함수와 점", weight=2)
 def test_grad_of_sum_elementwise(student):
     for i, (name, params, n) in enumerate([("sin_sq", {"a": 0.9}, 6), ("exp_mix", {"a": -0.4, "b": 0.5}, 4),
                                            ("tanh_scale", {"a": 1.2}, 5), ("cube_chain", {"a": 0.5, "b": 2.0}, 1)]):
-        _sum_case(student, name, params, _points(4201 + i, n))
+        xs = _points(4201 + i, n)
+        _sum_case(student, name, params, xs, _sum_expected(function(name, **params), xs))
 
 
 @check("grad_of_sum", en="a function that mixes the entries (f(x) = A @ x)", ko="원소를 섞는 함수 (f(x) = A @ x)")
 def test_grad_of_sum_matvec(student):
     A = _rand(4301, (4, 4), scale=1.5)
-    _sum_case(student, "matvec", {"A": A}, _points(4302, 4), "f(x) = A @ x with a random 4x4 matrix A")
+    xs = _points(4302, 4)
+    _sum_case(student, "matvec", {"A": A}, xs, _sum_expected(function("matvec", A=A), xs),
+              "f(x) = A @ x with a random 4x4 matrix A")
 
 
 # ---------------------------------------------------------------------------- vjp
@@ -147,7 +163,7 @@ def _vjp_expected(f, x, v):
     return g.detach()
 
 
-def _vjp_case(student, name, params, x, v, *, arg=None, label=None, probes=()):
+def _vjp_case(student, name, params, x, v, expected, *, arg=None, label=None, probes=()):
     label = label or f"f = {_fn_label(name, params)}"
     r = student.call("vjp", make("fn", name, **params), x if arg is None else arg, v,
               expected=f"a tensor of shape {tuple(x.shape)} (vᵀ·J)", hint=VJP_HINT, probes=list(probes))
@@ -155,7 +171,7 @@ def _vjp_case(student, name, params, x, v, *, arg=None, label=None, probes=()):
     if type(got) is tuple:
         raise wrong(f"vjp(f, x, v) for {label} should be a torch.Tensor.", "torch.Tensor", checks.describe(got),
                            "torch.autograd.grad returns a tuple with one gradient per input: take element [0]")
-    _expect(got, _vjp_expected(function(name, **params), x, v),
+    _expect(got, expected,
             what=f"vjp(f, x, v) for {label}, x of shape {tuple(x.shape)}", hint=VJP_HINT,
             dtype_hint="the product has x's dtype: do not rebuild x as float32")
     return r
@@ -183,8 +199,14 @@ def _expect_x_untouched(r, x, *, requires_grad, grad):
 def test_vjp_example(student, device):
     x = torch.tensor([1.0, 2.0], device=device)
     v = torch.tensor([1.0, 1.0], device=device)
-    r = _vjp_case(student, "square", {}, x, v, label="f(x) = x * x", probes=[probe("facts", 1)])
+    # vᵀJ of x·x is 2x·v = [2, 4] at x = [1, 2], v = [1, 1] (the lecture's numbers)
+    r = _vjp_case(student, "square", {}, x, v, torch.tensor([2.0, 4.0], device=device), label="f(x) = x * x",
+                  probes=[probe("facts", 1)])
     _expect_x_untouched(r, x, requires_grad=False, grad=None)
+
+
+def _vjp_unseen(student, name, params, x, v, **kw):
+    return _vjp_case(student, name, params, x, v, _vjp_expected(function(name, **params), x, v), **kw)
 
 
 @check("vjp", en="unseen functions, shapes and vectors v", ko="처음 보는 함수, 모양, 벡터 v", weight=1.5)
@@ -194,7 +216,7 @@ def test_vjp_unseen(student, device):
     for i, (name, params, shape, dtype) in enumerate(cases):
         x = _rand(4401 + 2 * i, shape, dtype, device)
         v = _rand(4402 + 2 * i, shape, dtype, device)
-        _vjp_case(student, name, params, x, v)
+        _vjp_unseen(student, name, params, x, v)
 
 
 @check("vjp", en="a Jacobian that is not diagonal: f(x) = A @ x", ko="대각이 아닌 야코비안: f(x) = A @ x", weight=1.5)
@@ -203,21 +225,21 @@ def test_vjp_matvec(student, device):
         A = _rand(4501 + 3 * i, (m, n), scale=1.5)
         x = _rand(4502 + 3 * i, (n,), device=device)
         v = _rand(4503 + 3 * i, (m,), device=device)
-        _vjp_case(student, "matvec", {"A": A}, x, v, label=f"f(x) = A @ x with a random {m}x{n} matrix A")
+        _vjp_unseen(student, "matvec", {"A": A}, x, v, label=f"f(x) = A @ x with a random {m}x{n} matrix A")
 
 
 @check("vjp", en="the caller's x keeps its requires_grad and its grad", ko="호출한 쪽 x의 requires_grad와 grad는 그대로")
 def test_vjp_x_untouched(student, device):
     x = _rand(4601, (3,), device=device)
     v = _rand(4602, (3,), device=device)
-    r = _vjp_case(student, "cube_chain", {"a": 1.2, "b": 0.3}, x, v, arg=make("leaf", x),
+    r = _vjp_unseen(student, "cube_chain", {"a": 1.2, "b": 0.3}, x, v, arg=make("leaf", x),
                   label="f = cube_chain and an x that requires grad", probes=[probe("facts", 1)])
     _expect_x_untouched(r, x, requires_grad=True, grad=None)
     g = _rand(4603, (3,), device=device)
-    r = _vjp_case(student, "sin_sq", {"a": 1.1}, x, v, arg=make("leaf", x, grad=g),
+    r = _vjp_unseen(student, "sin_sq", {"a": 1.1}, x, v, arg=make("leaf", x, grad=g),
                   label="f = sin_sq and an x that requires grad and already holds a gradient",
                   probes=[probe("facts", 1)])
     _expect_x_untouched(r, x, requires_grad=True, grad=g)
-    r = _vjp_case(student, "exp_mix", {"a": 0.5, "b": 0.2}, x, v, label="f = exp_mix and a plain x",
+    r = _vjp_unseen(student, "exp_mix", {"a": 0.5, "b": 0.2}, x, v, label="f = exp_mix and a plain x",
                   probes=[probe("facts", 1)])
     _expect_x_untouched(r, x, requires_grad=False, grad=None)

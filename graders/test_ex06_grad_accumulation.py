@@ -1,8 +1,10 @@
 """Graders for ex06_grad_accumulation: backward() adds to .grad; resetting it.
 
-The visible checks are the lecture's example (f = x², x0 = 2, three passes). Hidden ones use other
-functions, starting points and numbers of passes, so a list hard-coded for the example fails.
-Expected lists come from the reference solution run in the trusted process on the same function.
+The visible checks are the lecture's example (f = x², x0 = 2, three passes), against the lists the
+course contract gives for it ([4, 8, 12] and [4, 4, 4]), so students can run them without the
+solutions. Hidden ones use other functions, starting points and numbers of passes, so a list
+hard-coded for the example fails; their expected lists come from the reference solution run in the
+trusted process on the same function.
 When a wrong list is exactly what the *other* stub should return (accumulated instead of fresh,
 or the reverse), or all zeros, the hint says so.
 """
@@ -46,51 +48,61 @@ def _hint(got, stub, accumulated, fresh):
     return ""
 
 
-def _grade(student, reference, stub, name, params, x0, steps):
-    f = function(name, **params)
-    accumulated = reference.accumulated_grads(f, x0, steps)
-    fresh = reference.fresh_grads(f, x0, steps)
+def _grade(student, stub, name, params, x0, steps, accumulated, fresh):
+    """``stub`` on the kit function ``name``, against the lists both stubs should give."""
     expected = accumulated if stub == "accumulated_grads" else fresh
     r = student.call(stub, make("fn", name, **params), x0, steps)
     checks.expect_floats(r.value, expected, what=f"{stub}(f, x0={x0}, steps={steps})",
                          hint=_hint(r.value, stub, accumulated, fresh))
 
 
+def _grade_unseen(student, reference, stub, name, params, x0, steps):
+    f = function(name, **params)
+    _grade(student, stub, name, params, x0, steps, reference.accumulated_grads(f, x0, steps),
+           reference.fresh_grads(f, x0, steps))
+
+
+# The lecture's example (course contract and the docstrings): f = x², x0 = 2, three passes. df/dx = 2x = 4,
+# exact in float32: it piles up to [4, 8, 12] without a reset, and stays [4, 4, 4] with one.
+EXAMPLE_ACCUMULATED = [4.0, 8.0, 12.0]
+EXAMPLE_FRESH = [4.0, 4.0, 4.0]
+
+
 # ---------------------------------------------------------------------------- accumulated_grads
 
 @check("accumulated_grads", en="the lecture's example: f = x², x0 = 2, 3 passes → [4, 8, 12]",
        ko="강의 예제: f = x², x0 = 2, 3번 → [4, 8, 12]", visible=True)
-def test_accumulated_example(student, reference):
-    _grade(student, reference, "accumulated_grads", "square", {}, 2.0, 3)
+def test_accumulated_example(student):
+    _grade(student, "accumulated_grads", "square", {}, 2.0, 3, EXAMPLE_ACCUMULATED, EXAMPLE_FRESH)
 
 
 @check("accumulated_grads", en="other functions and starting points", ko="다른 함수와 시작점")
 def test_accumulated_unseen(student, reference):
     for name, params, x0, steps in UNSEEN:
-        _grade(student, reference, "accumulated_grads", name, params, x0, steps)
+        _grade_unseen(student, reference, "accumulated_grads", name, params, x0, steps)
 
 
 @check("accumulated_grads", en="one pass and many passes", ko="한 번과 여러 번")
 def test_accumulated_lengths(student, reference):
     for name, params, x0, steps in LENGTHS:
-        _grade(student, reference, "accumulated_grads", name, params, x0, steps)
+        _grade_unseen(student, reference, "accumulated_grads", name, params, x0, steps)
 
 
 # ---------------------------------------------------------------------------- fresh_grads
 
 @check("fresh_grads", en="the lecture's example: f = x², x0 = 2, 3 passes → [4, 4, 4]",
        ko="강의 예제: f = x², x0 = 2, 3번 → [4, 4, 4]", visible=True)
-def test_fresh_example(student, reference):
-    _grade(student, reference, "fresh_grads", "square", {}, 2.0, 3)
+def test_fresh_example(student):
+    _grade(student, "fresh_grads", "square", {}, 2.0, 3, EXAMPLE_ACCUMULATED, EXAMPLE_FRESH)
 
 
 @check("fresh_grads", en="other functions and starting points", ko="다른 함수와 시작점")
 def test_fresh_unseen(student, reference):
     for name, params, x0, steps in UNSEEN:
-        _grade(student, reference, "fresh_grads", name, params, x0, steps)
+        _grade_unseen(student, reference, "fresh_grads", name, params, x0, steps)
 
 
 @check("fresh_grads", en="one pass and many passes", ko="한 번과 여러 번")
 def test_fresh_lengths(student, reference):
     for name, params, x0, steps in LENGTHS:
-        _grade(student, reference, "fresh_grads", name, params, x0, steps)
+        _grade_unseen(student, reference, "fresh_grads", name, params, x0, steps)

@@ -1,6 +1,9 @@
 """Graders for ex07_optimization: the loss, one gradient-descent step, the training loop.
 
-Expected values come from the reference solution run in the trusted process on the same inputs.
+Hidden checks take their expected values from the reference solution run in the trusted process on
+the same inputs.  The visible checks (the lecture's example: x = [1, 2, 3], y = [2, 4, 6], w0 = 1)
+compare with numbers recorded once from the reference in float32, so students can run them without
+the solutions.
 ``train_step`` and ``train`` are graded on their own: the child gets the reference ``loss_fn``
 (and, for ``train``, the reference ``train_step``, recorded call by call), so a mistake in one
 stub costs only its own points.  A converged weight is not enough: ``train``'s trajectory (the ``w``
@@ -28,38 +31,63 @@ def _f(t):
 
 # ---------------------------------------------------------------------------- loss_fn
 
-def _loss_hint(got, y_pred, y_true) -> str:
-    """Name the mistake when the returned number is a recognisable wrong loss."""
+#: the usual wrong losses, each with the hint that names it (first match wins)
+LOSS_MISTAKES = (
+    ("sum", "this is the sum of the squared errors; the mean divides it by the number of elements"),
+    ("len", "divided by len(y_pred) (the first dimension only); the mean is over all elements (numel())"),
+    ("n-1", "divided by n - 1; the mean divides by n"),
+    ("abs", "this is the mean absolute error; square the differences instead"),
+    ("unsquared", "the differences were averaged without squaring them"),
+    ("squared mean", "the mean was squared; square each difference first, then take the mean"),
+    ("root", "this is the root of the mean squared error; do not take the square root"),
+)
+
+
+def _loss_mistakes(y_pred, y_true) -> dict:
+    """What each usual mistake gives on these inputs (name in LOSS_MISTAKES -> value, None if not told apart)."""
+    d = (y_pred.detach() - y_true.detach()).double().cpu()
+    n = d.numel()
+    return {
+        "sum": (d ** 2).sum().item(),
+        "len": (d ** 2).sum().item() / len(d) if d.dim() else None,
+        "n-1": (d ** 2).sum().item() / max(n - 1, 1) if n > 1 else None,
+        "abs": d.abs().mean().item(),
+        "unsquared": d.mean().item(),
+        "squared mean": d.mean().item() ** 2,
+        "root": math.sqrt((d ** 2).mean().item()),
+    }
+
+
+def _loss_hint(got, mistakes) -> str:
+    """Name the mistake when the returned number is one of ``mistakes`` (as _loss_mistakes gives them)."""
     if type(got) is not torch.Tensor or got.numel() != 1 or not got.dtype.is_floating_point:
         return ""
     v = _f(got)
-    d = (y_pred.detach() - y_true.detach()).double().cpu()
-    n = d.numel()
-    candidates = [
-        ((d ** 2).sum().item(), "this is the sum of the squared errors; the mean divides it by the number of elements"),
-        ((d ** 2).sum().item() / len(d) if d.dim() else None,
-         "divided by len(y_pred) (the first dimension only); the mean is over all elements (numel())"),
-        ((d ** 2).sum().item() / max(n - 1, 1) if n > 1 else None, "divided by n - 1; the mean divides by n"),
-        (d.abs().mean().item(), "this is the mean absolute error; square the differences instead"),
-        (d.mean().item(), "the differences were averaged without squaring them"),
-        (d.mean().item() ** 2, "the mean was squared; square each difference first, then take the mean"),
-        (math.sqrt((d ** 2).mean().item()), "this is the root of the mean squared error; do not take the square root"),
-    ]
-    for value, hint in candidates:
+    for name, hint in LOSS_MISTAKES:
+        value = mistakes.get(name)
         if value is not None and math.isclose(v, value, rel_tol=1e-4, abs_tol=1e-6):
             return hint
     return ""
 
 
-def _expect_loss(got, expected, y_pred, y_true, what):
-    checks.expect_tensor(got, expected, what=what, hint=_loss_hint(got, y_pred, y_true))
+def _expect_loss(got, expected, mistakes, what):
+    checks.expect_tensor(got, expected, what=what, hint=_loss_hint(got, mistakes))
+
+
+# The lecture's example, recorded once from the reference in float32 (course contract, loss_fn's docstring:
+# tensor(4.6667)): x = [1, 2, 3] against y = [2, 4, 6], differences -1, -2, -3, squares 1, 4, 9.
+LOSS_EXAMPLE = 4.666666507720947
+# ... and what the usual mistakes give there ("len" is the right value on 1-D inputs: not told apart).
+LOSS_EXAMPLE_MISTAKES = {"sum": 14.0, "n-1": 7.0, "abs": 2.0, "unsquared": -2.0, "squared mean": 4.0,
+                         "root": 2.160246899469287}
 
 
 @check("loss_fn", en="the lecture's example: 0-dim tensor 4.6667", ko="강의 예제: 0차원 텐서 4.6667", visible=True)
-def test_loss_example(student, reference, device):
+def test_loss_example(student, device):
     y_pred, y_true = torch.tensor(SEED_X, device=device), torch.tensor(SEED_Y, device=device)
     r = student.call("loss_fn", y_pred, y_true)
-    _expect_loss(r.value, reference.loss_fn(y_pred, y_true), y_pred, y_true, "loss_fn(y_pred, y_true)")
+    _expect_loss(r.value, torch.tensor(LOSS_EXAMPLE, device=device), LOSS_EXAMPLE_MISTAKES,
+                 "loss_fn(y_pred, y_true)")
 
 
 @check("loss_fn", en="mean over all elements of 2-D and 3-D inputs", ko="2차원·3차원 입력의 모든 원소 평균")
@@ -67,7 +95,7 @@ def test_loss_all_elements(student, reference, device):
     for seed, shape in [(1, (3, 4)), (2, (2, 3, 2)), (3, (5, 1))]:
         y_pred, y_true = _data(seed, shape, device)
         r = student.call("loss_fn", y_pred, y_true)
-        _expect_loss(r.value, reference.loss_fn(y_pred, y_true), y_pred, y_true,
+        _expect_loss(r.value, reference.loss_fn(y_pred, y_true), _loss_mistakes(y_pred, y_true),
                      f"loss_fn(y_pred, y_true) for inputs of shape {shape}")
         checks.expect_unchanged(r.args[0], y_pred, what="y_pred")
         checks.expect_unchanged(r.args[1], y_true, what="y_true")
@@ -84,7 +112,7 @@ def test_loss_gradient(student, reference, device):
         r = student.call("loss_fn", make("leaf", y_pred), y_true, probes=[probe("backward", 0)])
         what = f"loss_fn(y_pred, y_true) for y_pred of shape {shape} that requires grad"
         checks.expect_tensor(r.value, expected.detach(), what=what, requires_grad=True,
-                             hint=_loss_hint(r.value, y_pred, y_true))
+                             hint=_loss_hint(r.value, _loss_mistakes(y_pred, y_true)))
         b = r.probes["backward"]
         checks.expect(b["grad_before"] is None, "loss_fn called backward() itself: y_pred.grad was already set",
                       "y_pred.grad None until the caller calls backward()", "y_pred.grad set inside loss_fn",
@@ -104,7 +132,8 @@ def test_loss_gradient(student, reference, device):
 def test_loss_float64(student, reference, device):
     y_pred, y_true = _data(6, (4, 2), device, dtype=torch.float64)
     r = student.call("loss_fn", y_pred, y_true)
-    _expect_loss(r.value, reference.loss_fn(y_pred, y_true), y_pred, y_true, "loss_fn of float64 inputs")
+    _expect_loss(r.value, reference.loss_fn(y_pred, y_true), _loss_mistakes(y_pred, y_true),
+                 "loss_fn of float64 inputs")
 
 
 # ---------------------------------------------------------------------------- train_step
@@ -118,11 +147,11 @@ def _reference_steps(reference, w0, x, y, lr, steps=1):
     return losses, w.detach().clone(), grads
 
 
-def _w_hint(w_after, w0, expected, grad0, lr) -> str:
-    """Why the updated w is off, judged from the step it actually took."""
+def _w_hint(w_after, w0, grad, lr) -> str:
+    """Why the updated w is off, judged from the step it actually took (``grad``: the gradient at w0)."""
     if type(w_after) is not torch.Tensor or w_after.numel() != 1:
         return ""
-    got, start, grad = _f(w_after), float(w0), _f(grad0)
+    got, start = _f(w_after), float(w0)
     if math.isclose(got, start, rel_tol=1e-7, abs_tol=1e-9):
         return ("w did not change: subtract lr times w.grad from w in place, inside torch.no_grad(); w = w - ... makes a "
                 "new tensor that the caller never sees, and resetting the gradient before the update makes the step 0")
@@ -136,20 +165,26 @@ def _w_hint(w_after, w0, expected, grad0, lr) -> str:
     return ""
 
 
-def _step_checks(r, reference, w0, x, y, lr, what):
-    losses, w_ref, grads = _reference_steps(reference, w0, x, y, lr)
+def _step_checks(r, w0, x, y, lr, what, *, loss, w_after, grad, loss_after):
+    """One train_step call against the expected numbers: ``loss`` (before the update), ``w_after`` (a
+    tensor), ``grad`` (the gradient at w0) and ``loss_after`` (the loss at w_after, for the hint)."""
     # loss before the update
     hint = ""
     if type(r.value) is float:
-        after = reference.loss_fn(w_ref * x, y).item()
-        if math.isclose(r.value, after, rel_tol=1e-5) and not math.isclose(after, losses[0], rel_tol=1e-5):
+        if math.isclose(r.value, loss_after, rel_tol=1e-5) and not math.isclose(loss_after, loss, rel_tol=1e-5):
             hint = "this is the loss after the update; return the loss computed before it (loss.item())"
-    checks.expect_float(r.value, losses[0], what=f"the loss returned by {what}", hint=hint)
+    checks.expect_float(r.value, loss, what=f"the loss returned by {what}", hint=hint)
     # w updated in place
-    checks.expect_tensor(r.args[0], w_ref, what=f"w after {what}", requires_grad=True,
-                         hint=_w_hint(r.args[0], w0, w_ref, grads[0], lr))
+    checks.expect_tensor(r.args[0], w_after, what=f"w after {what}", requires_grad=True,
+                         hint=_w_hint(r.args[0], w0, grad, lr))
     checks.expect_unchanged(r.args[1], x, what="x")
     checks.expect_unchanged(r.args[2], y, what="y_true")
+
+
+def _reference_step_checks(r, reference, w0, x, y, lr, what):
+    losses, w_ref, grads = _reference_steps(reference, w0, x, y, lr)
+    _step_checks(r, w0, x, y, lr, what, loss=losses[0], w_after=w_ref, grad=_f(grads[0]),
+                 loss_after=reference.loss_fn(w_ref * x, y).item())
 
 
 def _expect_reset(facts, what):
@@ -165,13 +200,23 @@ def _expect_reset(facts, what):
                   "does not add to an old gradient")
 
 
+# The lecture's step, recorded once from the reference in float32 (course contract, train_step's docstring):
+# w0 = 1 on x = [1, 2, 3], y = [2, 4, 6], lr = 0.01. The loss before the update is 14/3; the gradient
+# 2·mean((w0·x − y)·x) = −28/3; w after = 1 + 0.01 · 28/3 ≈ 1.0933; the loss at that w is kept for the hint
+# that recognises the loss after the update.
+STEP_EXAMPLE = {"loss": 4.666666507720947, "w_after": 1.09333336353302, "grad": -9.333333969116211,
+                "loss_after": 3.836207151412964}
+
+
 @check("train_step", en="the lecture's example: loss 4.6667, w → 1.0933", ko="강의 예제: 손실 4.6667, w → 1.0933",
        visible=True)
-def test_step_example(student, reference, device):
+def test_step_example(student, device):
     x, y = torch.tensor(SEED_X, device=device), torch.tensor(SEED_Y, device=device)
     w0 = torch.tensor(1.0, device=device)
     r = student.call("train_step", make("leaf", w0), x, y, 0.01, callees=["loss_fn"], probes=[probe("facts", 0)])
-    _step_checks(r, reference, 1.0, x, y, 0.01, "train_step(w, x, y_true, lr=0.01)")
+    _step_checks(r, 1.0, x, y, 0.01, "train_step(w, x, y_true, lr=0.01)",
+                 loss=STEP_EXAMPLE["loss"], w_after=torch.tensor(STEP_EXAMPLE["w_after"], device=device),
+                 grad=STEP_EXAMPLE["grad"], loss_after=STEP_EXAMPLE["loss_after"])
     _expect_reset(r.probes["facts"], "train_step")
 
 
@@ -184,7 +229,8 @@ def test_step_update(student, reference, device):
         x, y = _data(seed, shape, device, dtype=dtype)
         r = student.call("train_step", make("leaf", torch.tensor(w0, dtype=dtype, device=device)), x, y, lr,
                          callees=["loss_fn"])
-        _step_checks(r, reference, w0, x, y, lr, f"train_step(w={w0}, x of shape {shape} {str(dtype)[6:]}, lr={lr})")
+        _reference_step_checks(r, reference, w0, x, y, lr,
+                               f"train_step(w={w0}, x of shape {shape} {str(dtype)[6:]}, lr={lr})")
 
 
 @check("train_step", en="afterwards w is a leaf with its gradient reset", ko="끝난 뒤 w는 잎 텐서이고 기울기는 초기화됨")
@@ -195,7 +241,7 @@ def test_step_reset(student, reference, device):
         r = student.call("train_step", make("leaf", w0, grad=grad), x, y, 0.02, callees=["loss_fn"],
                          probes=[probe("facts", 0)])
         _expect_reset(r.probes["facts"], "train_step" + (" (w arrived with a zero gradient)" if grad is not None else ""))
-        _step_checks(r, reference, 1.7, x, y, 0.02, "train_step")
+        _reference_step_checks(r, reference, 1.7, x, y, 0.02, "train_step")
 
 
 @check("train_step", en="three steps in a row: a fresh gradient each step", ko="연속 세 걸음: 매 걸음 새 기울기",
@@ -305,13 +351,18 @@ def _expect_trajectory(calls, ws, x, y):
                       "hand train's own x and y_true to train_step")
 
 
+# The lecture's run (course contract, train's docstring): the defaults lr = 0.01, 100 epochs, w0 = 1 on
+# x = [1, 2, 3], y = [2, 4, 6] end at this w in float32.
+TRAIN_EXAMPLE_W = 1.9999443292617798
+
+
 @check("train", en="the lecture's example: w ≈ 1.9999443 after 100 epochs", ko="강의 예제: 100번 뒤 w ≈ 1.9999443",
        visible=True)
-def test_train_example(student, reference, device):
+def test_train_example(student, device):
     x, y = torch.tensor(SEED_X, device=device), torch.tensor(SEED_Y, device=device)
     r = student.call("train", x, y, callees=["loss_fn"], record=["train_step"],
                      probes=[probe("facts", "result"), probe("callees")])
-    _expect_w(r, reference.train(x, y).detach(), "train(x, y)")
+    _expect_w(r, torch.tensor(TRAIN_EXAMPLE_W, device=device), "train(x, y)")
 
 
 @check("train", en="calls train_step once per epoch with the given lr", ko="epoch마다 주어진 lr로 train_step을 한 번씩 호출")
