@@ -32,7 +32,7 @@ def _expect_no_graph(log, what="f(x)"):
         f"{what} was computed with gradient recording on, so the graph was built anyway "
         "(detaching afterwards only cuts off a graph that already exists)",
         "f(x) evaluated inside torch.no_grad(): no graph recorded",
-        f"f(x) evaluated with torch.is_grad_enabled() == True: its result had a grad_fn",
+        "f(x) evaluated with torch.is_grad_enabled() == True: its result had a grad_fn",
         "put the call itself inside a torch.no_grad() block; .detach() on the result (or on x) does not stop "
         "recording, it only hides the graph after time and memory were spent on it")
 
