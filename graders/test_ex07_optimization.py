@@ -304,7 +304,13 @@ def _expect_w(r, w_ref, what):
                 "a loop of your own goes a different way")
     else:
         hint = "create w from w0 (dtype of x, on x.device), then call train_step with w, x, y_true and lr exactly epochs times"
-    checks.expect_tensor(got, w_ref, what=what, requires_grad=True, hint=hint)
+    # The contract fixes neither w's dtype nor more than float32 precision: a float32 w on float64
+    # data is right (x's dtype, as the reference does, is right too), judged at float32 tolerance.
+    if type(got) is torch.Tensor and got.dtype == torch.float32 and w_ref.dtype != torch.float32:
+        checks.expect_tensor(got, w_ref.to(torch.float32), what=what, requires_grad=True, hint=hint,
+                             rtol=1e-5, atol=1e-5)
+    else:
+        checks.expect_tensor(got, w_ref, what=what, requires_grad=True, hint=hint)
     checks.expect(facts is not None and facts["is_leaf"], f"{what} is not a leaf tensor",
                   "a leaf tensor (created with requires_grad=True)", "a tensor computed from another one",
                   "create w with torch.tensor(w0, dtype=..., device=x.device, requires_grad=True); "
