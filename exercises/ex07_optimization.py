@@ -96,11 +96,10 @@ def train(
     """학습 루프 / The training loop.
 
     과제 / Task:
-        `x`와 같은 장치에 초깃값 `w0`인 0차원 잎 텐서 w를 만들고 (dtype은 `x`가 실수이면 `x`의
-        dtype, 아니면 float32) `train_step`을 `epochs`번 불러 학습한 뒤 w를 돌려주세요.
-        Create a 0-dim leaf tensor w with value `w0` on the device of `x` (its dtype is that of
-        `x` when `x` is floating-point, float32 otherwise), call `train_step` `epochs` times,
-        and return w.
+        `x`와 같은 장치에 초깃값 `w0`인 0차원 잎 텐서 w를 만들고 (dtype은 float32, 또는 `x`가
+        실수이면 `x`의 dtype) `train_step`을 `epochs`번 불러 학습한 뒤 w를 돌려주세요.
+        Create a 0-dim leaf tensor w with value `w0` on the device of `x` (float32, or the dtype
+        of `x` when `x` is floating-point), call `train_step` `epochs` times, and return w.
 
     입력 / Input:
         x, y_true: 같은 모양의 데이터 텐서 / data tensors of the same shape.
