@@ -116,8 +116,10 @@ def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: 
                                            node="no check found for this stub"))
                 continue
             total_w = sum(r.weight for r in recs)
-            shares = [round(points * r.weight / total_w, 4) for r in recs]
-            shares[-1] = round(points - sum(shares[:-1]), 4)
+            # Shares on a 1/32 grid are exact binary fractions, so the checks' max_scores add up to
+            # exactly the stub's points (and the course's) in floating point, not 59.99999999999999.
+            shares = [round(points * r.weight / total_w * 32) / 32 for r in recs]
+            shares[-1] = points - sum(shares[:-1])
             for rec, share in zip(recs, shares):
                 outcome = rec.outcome or Outcome.GRADER_ERROR
                 message = rec.message if rec.outcome else _(

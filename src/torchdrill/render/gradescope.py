@@ -37,8 +37,8 @@ def test_entry(check: CheckResult, number: str, lang: str) -> dict:
     return {
         "name": check.name,
         "number": number,
-        "score": round(check.score, 4),
-        "max_score": round(check.max_score, 4),
+        "score": round(check.score, 6),
+        "max_score": round(check.max_score, 6),
         "status": "passed" if check.outcome.passed else "failed",
         "output": output,
         "output_format": "text",
