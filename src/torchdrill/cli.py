@@ -21,6 +21,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "report": ("report", "class report (HTML + JSON) and per-student feedback from a graded folder"),
     "gradescope": ("gradescope", "build a Gradescope autograder zip (setup.sh, run_autograder, graders)"),
     "nbgrader": ("nbgrader", "create or update an nbgrader course directory (notebooks, nbgrader_config.py)"),
+    "export": ("export", "grades of a graded folder as the CSV file Canvas or Moodle imports"),
 }
 
 

@@ -1,0 +1,33 @@
+"""CSV cells that a spreadsheet cannot run: OWASP's rule for CSV injection.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read as a formula
+by Excel, LibreOffice and Google Sheets; it gets a leading ``'`` so it is read as text.  Quoting
+(commas, quotes, new lines) is left to :mod:`csv`.  Scores are written by :func:`number` (never
+negative, so never neutralised).
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: object) -> str:
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(TRIGGERS) else text
+
+
+def number(x: float) -> str:
+    """A score as the LMS reads it: at most four decimals, no trailing zeros, ``.`` as the point."""
+    x = round(float(x), 4)
+    return f"{x:.4f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
+
+
+def csv_text(rows: list[list[object]]) -> str:
+    """Rows as CSV (``\\r\\n`` line ends, as RFC 4180 and both LMSs write them), every cell neutralised."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([neutralise(c) for c in row])
+    return buf.getvalue()
