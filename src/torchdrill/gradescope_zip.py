@@ -40,6 +40,9 @@ from .errors import CourseError, UsageError
 ROOT_ENV = "TORCHDRILL_AUTOGRADER_ROOT"
 PYTHON_ENV = "TORCHDRILL_PYTHON"
 TORCH_VERSION = "2.13.0"          # the tested build (scripts/bootstrap installs the same)
+PYTHON_MIN = (3, 10)              # pyproject.toml's requires-python
+TORCH_INDEX_ENV = "TORCHDRILL_TORCH_INDEX_URL"
+TORCH_LINKS_ENV = "TORCHDRILL_TORCH_FIND_LINKS"
 _EPOCH = (1980, 1, 1, 0, 0, 0)    # fixed timestamps: the same inputs give the same zip, byte for byte
 _EXEC = 0o100755 << 16
 _FILE = 0o100644 << 16
@@ -49,24 +52,60 @@ SETUP_SH = """\
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image (Ubuntu 22.04 by
 # default), after unpacking the zip into /autograder/source.  Made by `torchdrill gradescope`.
+# It installs the CPU build of torch (Gradescope graders have no GPU; the default PyPI build is
+# the CUDA one, several GB) and the engine into $ROOT/venv.  Settings, all optional:
+#   TORCHDRILL_SETUP_PYTHON      the Python to build the venv with (default python3; @PYMIN@ or newer)
+#   TORCHDRILL_TORCH_INDEX_URL   where torch comes from (default PyTorch's CPU index,
+#                                https://download.pytorch.org/whl/cpu); a mirror of it, or empty
+#                                for pip's own index
+#   TORCHDRILL_TORCH_FIND_LINKS  a folder or URL of wheels searched as well (pip --find-links)
+#   TORCHDRILL_AUTOGRADER_ROOT   another root than /autograder (a simulated tree, for tests)
 set -euo pipefail
 ROOT="${TORCHDRILL_AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
+PY="${TORCHDRILL_SETUP_PYTHON:-python3}"
+TORCH_INDEX="${TORCHDRILL_TORCH_INDEX_URL-https://download.pytorch.org/whl/cpu}"
+TORCH_LINKS="${TORCHDRILL_TORCH_FIND_LINKS:-}"
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
+say() { echo "setup.sh: $*"; }
 
-apt-get update -q
-apt-get install -y -q --no-install-recommends python3 python3-venv python3-pip
-python3 -m venv "$ROOT/venv"
+# 1. a Python that can make a venv (apt only when it is missing)
+if ! "$PY" -c "import ensurepip, venv" >/dev/null 2>&1; then
+    say "installing python3, python3-venv and python3-pip with apt-get"
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends python3 python3-venv python3-pip ca-certificates
+fi
+if ! command -v "$PY" >/dev/null 2>&1; then
+    say "no Python found ($PY); set TORCHDRILL_SETUP_PYTHON to a Python @PYMIN@ or newer" >&2
+    exit 1
+fi
+if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (@PYMIN_TUPLE@) else 1)'; then
+    found=$("$PY" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null || echo unknown)
+    say "torchdrill needs Python @PYMIN@ or newer, and $PY is Python $found." >&2
+    say "On Gradescope pick the Ubuntu 22.04 base image (Python 3.10) or newer, or set" >&2
+    say "TORCHDRILL_SETUP_PYTHON to a newer Python (for example python3.11)." >&2
+    exit 1
+fi
+say "$("$PY" -c 'import sys; print("Python %d.%d.%d" % sys.version_info[:3])') at $(command -v "$PY")"
+"$PY" -m venv "$ROOT/venv"
 PIP="$ROOT/venv/bin/pip"
+VPY="$ROOT/venv/bin/python"
 
-# torch, the CPU build (Gradescope graders have no GPU).  On Gradescope, install it from
-# PyTorch's CPU index instead, or pip pulls the multi-GB CUDA build from PyPI:
-#   "$PIP" install torch==@TORCH@ --index-url https://download.pytorch.org/whl/cpu
-"$PIP" install -q torch==@TORCH@
+# 2. torch @TORCH@, the CPU build
+torch_args=()
+[ -n "$TORCH_INDEX" ] && torch_args+=(--index-url "$TORCH_INDEX")
+[ -n "$TORCH_LINKS" ] && torch_args+=(--find-links "$TORCH_LINKS")
+say "installing torch==@TORCH@ (CPU build) from ${TORCH_INDEX:-the default index}${TORCH_LINKS:+ and $TORCH_LINKS}"
+"$PIP" install -q "torch==@TORCH@" ${torch_args[@]+"${torch_args[@]}"}
+if ! "$VPY" -c 'import sys, torch; sys.exit(0 if torch.version.cuda is None else 1)'; then
+    say "the torch installed is a CUDA build; Gradescope has no GPU and the image would be several GB." >&2
+    say "Point TORCHDRILL_TORCH_INDEX_URL at PyTorch's CPU index (or a mirror of it)." >&2
+    exit 1
+fi
 
-# the engine (torchdrill), from the copy in this zip
+# 3. the engine (torchdrill), from the copy in this zip; torch is already there
 "$PIP" install -q "$SOURCE/engine"
-"$ROOT/venv/bin/python" -c "import torch, torchdrill; print('torch', torch.__version__, '- torchdrill', torchdrill.__version__)"
+"$VPY" -c "import torch, torchdrill; print('setup.sh: torch', torch.__version__, '- torchdrill', torchdrill.__version__)"
 
 # the hidden graders and the solutions: readable by the grading process (root) only
 chmod -R go-rwx "$SOURCE/graders" "$SOURCE/solutions"
@@ -149,8 +188,9 @@ def run_autograder_script(*, args: list[str], limit: int, fallback: dict) -> str
             .replace("@FALLBACK@", json.dumps(fallback, ensure_ascii=False, indent=2)))
 
 
-def setup_script(torch_version: str = TORCH_VERSION) -> str:
-    return SETUP_SH.replace("@TORCH@", torch_version)
+def setup_script(torch_version: str = TORCH_VERSION, python_min: tuple[int, int] = PYTHON_MIN) -> str:
+    return (SETUP_SH.replace("@TORCH@", torch_version).replace("@PYMIN_TUPLE@", ", ".join(map(str, python_min)))
+            .replace("@PYMIN@", ".".join(map(str, python_min))))
 
 
 def build_zip(out: Path, course: Course, *, lang: str | None = None, only: str | None = None,
