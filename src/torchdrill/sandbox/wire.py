@@ -5,9 +5,19 @@ Results travel as one ``torch.save`` file per call, loaded in the trusted proces
 student code returned into tensors, numbers, strings and containers, and ``validate()`` (in the
 parent) checks every field's type before anything looks at it.  A value that is not one of those
 comes back as an *opaque* marker that only names its type.
+
+The trusted side's work is bounded by what it agreed to, never by what the child wrote:
+:func:`load_result` checks a ``torch.save`` archive's members (count, declared and actual sizes,
+their total, the compression ratio) before ``torch.load(weights_only=True)`` inflates anything,
+and :func:`validate` visits at most a budget of objects, to a fixed depth, and refuses a list,
+tuple or dict reached twice (a pickle can share one object many times: 3 KB of shared nested
+lists would otherwise expand to billions of visits).  Both raise :class:`BadWire` within
+milliseconds: the student's error, with a message that says which bound.
 """
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
 #: Marker key of the small tagged dicts the sandbox uses on the wire.
@@ -16,6 +26,12 @@ TAG = "__td__"
 MAX_ITEMS = 100_000       # elements of one list/tuple/dict returned by student code
 MAX_DEPTH = 6
 MAX_STR = 2_000
+MAX_NODES = 500_000       # objects validate() visits in one result record
+MAX_TENSOR_ELEMENTS = 1 << 27   # elements of one tensor the trusted side agrees to hold or compare
+MAX_ARCHIVE_BYTES = 64 << 20    # total decompressed bytes of one result archive
+MAX_MEMBERS = 10_000            # members of one result archive (one per storage, plus a few)
+MAX_RATIO = 50                  # decompressed / compressed size of a member (torch.save stores, never deflates)
+MAX_PICKLE_BYTES = 4 << 20      # the archive's pickle: unpickling costs time in proportion to it
 
 
 def opaque(value: Any) -> dict:
@@ -116,12 +132,41 @@ class BadWire(Exception):
     """The result file is not what the trusted harness writes."""
 
 
-def validate(value: Any, depth: int = 0) -> Any:
-    """Parent side: check every field's exact type and turn tagged dicts into marker objects."""
+class Budget:
+    """What one result record may cost :func:`validate`: objects visited, containers seen (by
+    identity: a container reached twice is refused).  Share one across the fields of a record."""
+
+    def __init__(self, max_nodes: int = MAX_NODES):
+        self.left = max_nodes
+        self.seen: set[int] = set()
+
+    def visit(self, value: Any, container: bool) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise BadWire(f"the result holds more than {MAX_NODES} objects")
+        if container and len(value):           # an empty tuple is one shared object in CPython: harmless
+            key = id(value)
+            if key in self.seen:
+                raise BadWire("the result reuses one object in several places (shared references)")
+            self.seen.add(key)
+
+
+def validate(value: Any, depth: int = 0, budget: Budget | None = None) -> Any:
+    """Parent side: check every field's exact type and turn tagged dicts into marker objects.
+
+    Bounded: at most :data:`MAX_NODES` objects (``budget``), :data:`MAX_DEPTH` + 2 levels, no
+    container visited twice; any excess raises :class:`BadWire` at once, without expanding."""
     import torch
 
+    if budget is None:
+        budget = Budget()
     t = type(value)
-    if value is None or t in (bool, int, float, complex, torch.Tensor, torch.device, torch.dtype, torch.Size):
+    budget.visit(value, t in (list, tuple, dict))
+    if t is torch.Tensor:
+        if value.numel() > MAX_TENSOR_ELEMENTS:
+            raise BadWire(f"a tensor with more than {MAX_TENSOR_ELEMENTS} elements")
+        return value
+    if value is None or t in (bool, int, float, complex, torch.device, torch.dtype, torch.Size):
         return value
     if t is str:
         return value[:MAX_STR]
@@ -130,38 +175,46 @@ def validate(value: Any, depth: int = 0) -> Any:
     if t is list:
         if len(value) > MAX_ITEMS:
             raise BadWire("list too long")
-        return [validate(v, depth + 1) for v in value]
+        return [validate(v, depth + 1, budget) for v in value]
     if t is tuple:
         if len(value) > MAX_ITEMS:
             raise BadWire("tuple too long")
-        return tuple(validate(v, depth + 1) for v in value)
+        return tuple(validate(v, depth + 1, budget) for v in value)
     if t is dict:
         tag = value.get(TAG)
         if type(tag) is not str:
             if len(value) > MAX_ITEMS or any(type(k) is not str for k in value):
                 raise BadWire("dict with non-string keys")
-            return {k[:MAX_STR]: validate(v, depth + 1) for k, v in value.items()}
+            return {k[:MAX_STR]: validate(v, depth + 1, budget) for k, v in value.items()}
         if tag == "opaque":
             return Opaque(_s(value.get("type")), "a subclass of torch.Tensor" if value.get("detail") == "tensor_subclass" else "")
         if tag == "toolong":
-            return Opaque(_s(value.get("type")), f"with {int(value.get('len', 0))} items")
+            n = value.get("len", 0)
+            return Opaque(_s(value.get("type")), f"with {n if type(n) is int and 0 <= n < 1 << 62 else '?'} items")
         if tag == "tuple":
-            return tuple(validate(_list(value.get("items")), depth + 1))
+            return tuple(validate(_list(value.get("items")), depth + 1, budget))
         if tag == "dict":
             out = {}
-            for pair in _list(value.get("items")):
+            items = _list(value.get("items"))
+            budget.visit(items, True)
+            if len(items) > MAX_ITEMS:
+                raise BadWire("dict too long")
+            for pair in items:
                 if type(pair) is not tuple or len(pair) != 2:
                     raise BadWire("bad dict item")
-                k = validate(pair[0], depth + 1)
+                budget.visit(pair, True)
+                k = validate(pair[0], depth + 1, budget)
                 if type(k) not in (str, int, float, bool) and k is not None:
                     k = repr(k)
-                out[k] = validate(pair[1], depth + 1)
+                out[k] = validate(pair[1], depth + 1, budget)
             return out
         if tag == "ndarray":
             tensor = value.get("t")
             if tensor is not None and type(tensor) is not torch.Tensor:
                 raise BadWire("bad ndarray payload")
-            return NDArray(tensor, _s(value.get("dtype")), bool(value.get("writeable", True)))
+            if tensor is not None and tensor.numel() > MAX_TENSOR_ELEMENTS:
+                raise BadWire(f"a tensor with more than {MAX_TENSOR_ELEMENTS} elements")
+            return NDArray(tensor, _s(value.get("dtype")), value.get("writeable", True) is not False)
         if tag == "npscalar":
             v = value.get("value")
             if v is not None and type(v) not in (bool, int, float):
@@ -171,6 +224,8 @@ def validate(value: Any, depth: int = 0) -> Any:
             tensor = value.get("t")
             if type(tensor) is not torch.Tensor:
                 raise BadWire("bad parameter payload")
+            if tensor.numel() > MAX_TENSOR_ELEMENTS:
+                raise BadWire(f"a tensor with more than {MAX_TENSOR_ELEMENTS} elements")
             return Parameter(tensor)
         raise BadWire(f"unknown tag {tag[:40]!r}")
     raise BadWire(f"unexpected type {t.__name__[:40]}")
@@ -184,3 +239,93 @@ def _list(v: Any) -> list:
     if type(v) is not list:
         raise BadWire("expected a list")
     return v
+
+
+# --------------------------------------------------------------------------- reading a result archive
+
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+_CD_BYTES_PER_MEMBER = 200       # a central-directory entry: 46 bytes + name (+ extra); torch's names are short
+
+
+def check_archive(data: bytes, *, max_bytes: int = MAX_ARCHIVE_BYTES, max_members: int = MAX_MEMBERS,
+                  max_ratio: float = MAX_RATIO, max_pickle: int = MAX_PICKLE_BYTES) -> None:
+    """Raise :class:`BadWire` unless ``data`` is a zip archive whose reading is bounded: at most
+    ``max_members`` members, each stored or deflated, no name twice, declared sizes that add up
+    to at most ``max_bytes`` and inflate at most ``max_ratio`` times, a pickle member of at most
+    ``max_pickle`` bytes, and actual contents that match the declared sizes and checksums.
+
+    The central directory's size and count are checked before :mod:`zipfile` parses it, and the
+    contents are inflated in chunks with the running total capped, so the work done here is
+    bounded by ``max_bytes`` whatever the archive claims."""
+    import struct
+
+    if type(data) is not bytes or len(data) < 22:
+        raise BadWire("the result is not an archive")
+    tail = data[-(65_535 + 22):]
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) - at < 22:
+        raise BadWire("the result is not an archive")
+    entries, cd_size = struct.unpack_from("<HI", tail, at + 10)
+    if entries == 0xFFFF or cd_size == 0xFFFFFFFF:             # zip64: the real figures are in its own record
+        loc = tail.rfind(_EOCD64_LOCATOR, 0, at)
+        if loc < 0:
+            raise BadWire("the result archive's directory is unreadable")
+        (rec_at,) = struct.unpack_from("<Q", tail, loc + 8)
+        if rec_at + 56 > len(data) or data[rec_at:rec_at + 4] != b"PK\x06\x06":
+            raise BadWire("the result archive's directory is unreadable")
+        _, entries, cd_size = struct.unpack_from("<QQQ", data, rec_at + 24)
+    if entries > max_members or cd_size > max_members * _CD_BYTES_PER_MEMBER:
+        raise BadWire(f"the result archive has more than {max_members} members")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise BadWire(f"the result is not a valid archive ({type(exc).__name__})") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > max_members:
+            raise BadWire(f"the result archive has more than {max_members} members")
+        names: set[str] = set()
+        declared = 0
+        for info in infos:
+            if info.filename in names:
+                raise BadWire("the result archive names one member twice")
+            names.add(info.filename)
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise BadWire("the result archive uses an unexpected compression")
+            declared += info.file_size
+            if declared > max_bytes:
+                raise BadWire(f"the result is larger than {max_bytes >> 20} MB once unpacked")
+            if info.file_size > (1 << 20) and info.file_size > max_ratio * max(info.compress_size, 1):
+                raise BadWire("the result archive inflates too much (a compressed bomb)")
+            if info.filename.endswith(".pkl") and info.file_size > max_pickle:
+                raise BadWire(f"the result's record is larger than {max_pickle >> 20} MB")
+        actual = 0
+        for info in infos:
+            try:
+                with archive.open(info) as member:
+                    while True:
+                        chunk = member.read(1 << 20)
+                        if not chunk:
+                            break
+                        actual += len(chunk)
+                        if actual > max_bytes:
+                            raise BadWire(f"the result is larger than {max_bytes >> 20} MB once unpacked")
+            except BadWire:
+                raise
+            except Exception as exc:           # zipfile checks sizes and CRCs: a lying member ends here
+                raise BadWire(f"the result archive is damaged ({type(exc).__name__})") from None
+
+
+def load_result(data: bytes, *, max_bytes: int = MAX_ARCHIVE_BYTES, max_members: int = MAX_MEMBERS,
+                max_ratio: float = MAX_RATIO, max_pickle: int = MAX_PICKLE_BYTES, map_location: Any = None) -> Any:
+    """The object a ``torch.save`` archive holds, read with ``weights_only=True`` only after
+    :func:`check_archive` bounded its size; raises :class:`BadWire` for anything else.  What comes
+    back still goes through :func:`validate` (with one :class:`Budget` for the whole record)."""
+    import torch
+
+    check_archive(data, max_bytes=max_bytes, max_members=max_members, max_ratio=max_ratio, max_pickle=max_pickle)
+    try:
+        return torch.load(io.BytesIO(data), weights_only=True, map_location=map_location)
+    except Exception as exc:                   # weights_only refusals, damaged storages, bad pickles
+        raise BadWire(f"the result could not be read ({type(exc).__name__})") from None
