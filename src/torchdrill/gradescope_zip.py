@@ -97,7 +97,7 @@ torch_args=()
 [ -n "$TORCH_LINKS" ] && torch_args+=(--find-links "$TORCH_LINKS")
 say "installing torch==@TORCH@ (CPU build) from ${TORCH_INDEX:-the default index}${TORCH_LINKS:+ and $TORCH_LINKS}"
 "$PIP" install -q "torch==@TORCH@" ${torch_args[@]+"${torch_args[@]}"}
-if ! "$VPY" -c 'import sys, torch; sys.exit(0 if torch.version.cuda is None else 1)'; then
+if ! "$VPY" -W ignore -c 'import sys, torch; sys.exit(0 if torch.version.cuda is None else 1)'; then
     say "the torch installed is a CUDA build; Gradescope has no GPU and the image would be several GB." >&2
     say "Point TORCHDRILL_TORCH_INDEX_URL at PyTorch's CPU index (or a mirror of it)." >&2
     exit 1
