@@ -231,6 +231,8 @@ SHIM = """#!{python}
 import os, subprocess, sys
 log = os.environ["SHIM_LOG"]
 name, args = os.path.basename(sys.argv[0]), sys.argv[1:]
+while args[:1] == ["-W"]:
+    args = args[2:]
 with open(log, "a") as f:
     f.write(repr([name, *args]) + "\\n")
 if name == "pip":
