@@ -134,6 +134,8 @@ def test_bundle_layout(bundle, course, root):
         stub = bundle.root / "exercises" / f"{ch.id}.py"
         assert stub.read_text() == (root / "exercises" / f"{ch.id}.py").read_text()   # the committed stubs
     assert [f for f in files if f.startswith("engine/")] == [f"engine/{bundle.wheel.name}"]
+    assert sorted(f for f in files if f.startswith("notebooks/")) == \
+        sorted(f"notebooks/{ch.id}.ipynb" for ch in course.chapters)
     assert load_course(bundle.root).chapter_ids == course.chapter_ids
 
 
@@ -156,6 +158,10 @@ def _every_text(root: Path) -> dict[str, str]:
                         out[f"{path.relative_to(root)}!{name}"] = zf.read(name).decode("utf-8", "replace")
             else:
                 out[str(path.relative_to(root))] = path.read_bytes().decode("utf-8", "replace")
+                if path.suffix == ".ipynb":             # the cells' lines, not JSON-escaped
+                    nb = json.loads(path.read_text())
+                    out[f"{path.relative_to(root)}!cells"] = "\n".join(
+                        "".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in nb["cells"])
     return out
 
 
@@ -223,6 +229,8 @@ def test_bundle_carries_no_solution_line_and_no_hidden_check_line(bundle, root):
     quoted = [s for s, origin in secrets.items() if origin.startswith("solution") and len(s) >= 20]
     texts = _every_text(bundle.root)
     assert any(name.endswith("torchdrill/cli.py") for name in texts)        # the wheel was opened
+    assert any(name.endswith(".ipynb!cells") and "raise NotImplementedError" in text
+               for name, text in texts.items())                              # the notebooks were read
     found = []
     for name, text in texts.items():
         member = name.split("!", 1)[-1]
@@ -247,8 +255,13 @@ def test_a_leak_would_be_found(bundle, root, tmp_path):
         f.write(f"\n# {solution_line}\n")
     with open(copy / "README.md", "a") as f:
         f.write(f"\n    {hidden_line}\n")
+    notebook = copy / "notebooks" / "ex05_no_grad.ipynb"
+    nb = json.loads(notebook.read_text())
+    nb["cells"][-2]["source"] = f"def detach(y):\n    {solution_line}\n"
+    notebook.write_text(json.dumps(nb, indent=1))
     found = rel.leaks(copy, secrets)
     assert any("exercises/ex01_tensors.py" in x for x in found) and any("README.md" in x for x in found)
+    assert any("notebooks/ex05_no_grad.ipynb!cells" in x for x in found)
 
 
 def test_hidden_checks_messages_are_not_in_the_bundles_catalog(bundle, root):
@@ -309,6 +322,9 @@ def test_readme_tells_both_languages_how_to_install_check_and_submit(bundle):
                   "### Submit", "만점이 아닙니다", "is not full marks", "exercises/"):
         assert words in text, words
     assert text.index("## 한국어") < text.index("## English")
+    for words in ("### 노트북으로 하기", "### Working in a notebook", "notebooks/", "jupyter lab notebooks/",
+                  "VS Code", "Colab", f"engine/{bundle.wheel.name}", "%load_ext torchdrill.notebook_check"):
+        assert words in text, words
     install = (bundle.root / "install.sh").read_text()
     assert "torch==2.13.0" in install and "import torch" in install and bundle.wheel.name in install
 

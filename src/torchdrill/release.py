@@ -6,6 +6,8 @@
     graders/test_*.py     the visible checks only (visible.py): every hidden check is cut out by
                           AST, and so is every helper, constant and import only hidden checks used
     graders/release.json  per stub, how many checks are visible and how many hidden (counts only)
+    notebooks/*.ipynb     one notebook per chapter (notebooks.py): the same stubs with the explanations
+                          and a check cell per stub that runs its visible checks in the sandbox
     engine/*.whl          the engine as a wheel (wheel.py), without instructor-only modules, its
                           catalog cut down to the texts of the engine and of the visible checks
     course.yml            copied as it is
@@ -32,6 +34,7 @@ from pathlib import Path
 
 from .course import COURSE_FILE, Course, load_course
 from .errors import CourseError, UsageError
+from .notebooks import write_notebooks
 from .visible import Stripped, _norm, bundle_grader, check_mark, safe_grader, solution_in, strip_hidden
 from .wheel import ENGINE_EXCLUDE, build_wheel
 
@@ -144,9 +147,11 @@ echo "준비 완료 / ready: .venv/bin/torchdrill check"
 """
 
 
-def student_readme(course: Course, counts: dict[str, dict[str, int]]) -> str:
-    chapters = "\n".join(
-        f"| `{c.id}` | {c.title.ko} | {c.title.en} | {', '.join(f'`{s}`' for s in c.stubs)} |" for c in course.chapters)
+def student_readme(course: Course, counts: dict[str, dict[str, int]], *, wheel: str = "torchdrill-py3-none-any.whl",
+                   bundle: str = "student") -> str:
+    """The bundle's README (Korean, then English), from ``data/student_readme.md.j2``."""
+    import jinja2
+
     first = course.chapters[0].id
     stub = next(iter(course.chapters[0].stubs))
 
@@ -154,85 +159,16 @@ def student_readme(course: Course, counts: dict[str, dict[str, int]]) -> str:
         lines = [f".venv/bin/torchdrill check{arg}" for arg in ("", f" {first}", f" {first}.{stub}", f" --lang {other}")]
         width = max(map(len, lines)) + 2
         return "\n".join(f"   {line.ljust(width)}# {note}" for line, note in zip(lines, notes))
-    return f"""# {course.title.ko} / {course.title.en}
-
-한국어 안내가 먼저, English follows below.
-
-## 한국어
-
-### 준비 (한 번만)
-
-Linux(Windows에서는 WSL)와 Python 3.10 이상이 필요합니다. 이 폴더에서 두 명령을 실행하세요.
-
-```bash
-bash install.sh                  # .venv를 만들고 torch(CPU)와 채점기를 설치합니다
-.venv/bin/torchdrill check       # 공개된 검사로 지금까지 한 과제를 확인합니다
-```
-
-### 과제 하는 법
-
-1. `exercises/` 폴더의 파일(`{first}.py` …)을 여세요. 함수마다 docstring에 할 일, 입력, 출력,
-   예시가 있고 본문은 `raise NotImplementedError(...)`입니다. 그 줄을 여러분의 코드로 바꾸세요.
-2. 확인하세요. 인자 없이는 모든 장을, 장이나 함수 하나만 확인할 수도 있습니다.
-
-   ```bash
-{commands(("모든 장", "한 장", "함수 하나", "영어로 보기"), "en")}
-   ```
-
-   함수마다 통과 / 틀림 / 아직 구현하지 않음이 표로 나오고, 틀렸으면 기대한 값, 받은 값, 힌트가,
-   코드가 오류를 냈으면 여러분 코드의 줄이 나옵니다.
-3. 고치고 다시 확인하기를 반복하세요.
-
-**공개된 검사를 모두 통과해도 만점이 아닙니다.** 검사의 일부는 숨겨져 있고, 제출한 과제를
-채점할 때 실행됩니다 (이 과정의 숨겨진 검사: {sum(c["hidden"] for c in counts.values())}개). 예제만 맞히는 코드가 아니라
-docstring이 말하는 모든 경우에 맞는 코드를 쓰세요.
-
-### 제출
-
-`exercises/` 폴더의 장 파일(`ex01_tensors.py` …)을 강사가 알려 준 곳(예: Gradescope)에 올리세요.
-파일 이름과 함수 이름은 바꾸지 마세요. `.venv/`, `engine/`, `graders/`는 제출하지 않습니다.
-
-## English
-
-### Set up (once)
-
-You need Linux (on Windows: WSL) and Python 3.10 or newer. In this folder, run two commands:
-
-```bash
-bash install.sh                  # makes .venv, installs torch (CPU) and the checker
-.venv/bin/torchdrill check       # checks your work so far against the visible checks
-```
-
-### The work loop
-
-1. Open a file in `exercises/` (`{first}.py` …). Each function's docstring gives the task, the
-   inputs, the outputs and an example; its body is `raise NotImplementedError(...)`. Replace that
-   line with your code.
-2. Check it: every chapter with no argument, or one chapter, or one function.
-
-   ```bash
-{commands(("every chapter", "one chapter", "one function", "in Korean"), "ko")}
-   ```
-
-   A table shows each function as passed / failed / not implemented yet; a failure says what was
-   expected, what your code gave and a hint, and a crash shows the lines of your own code.
-3. Fix and check again.
-
-**Passing every visible check is not full marks.** Some checks are hidden and run when your work
-is graded (this course has {sum(c["hidden"] for c in counts.values())} of them). Write code that does what the docstring says in
-every case, not only for its example.
-
-### Submit
-
-Hand in the chapter files in `exercises/` (`ex01_tensors.py` …) where your instructor says (e.g.
-Gradescope). Keep the file and function names. Do not hand in `.venv/`, `engine/` or `graders/`.
-
-## 장 / Chapters
-
-| file | 한국어 | English | functions |
-| --- | --- | --- | --- |
-{chapters}
-"""
+    colab = "\n".join(f"  {line}" for line in (
+        f"!unzip -q -o /content/{bundle}.zip -d /content",
+        f"!pip install -q /content/{bundle}/engine/{wheel}",
+        f"%cd /content/{bundle}/notebooks"))
+    env = jinja2.Environment(loader=jinja2.PackageLoader("torchdrill", "data"), autoescape=False,
+                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("student_readme.md.j2").render(
+        course=course, first=first, hidden=sum(c["hidden"] for c in counts.values()), colab=colab,
+        commands_ko=commands(("모든 장", "한 장", "함수 하나", "영어로 보기"), "en"),
+        commands_en=commands(("every chapter", "one chapter", "one function", "in Korean"), "ko"))
 
 
 # --------------------------------------------------------------------------- secrets and the scan
@@ -276,7 +212,8 @@ def secret_lines(course: Course) -> dict[str, str]:
 
 
 def bundle_texts(root: Path) -> dict[str, str]:
-    """Every file of a bundle as text (archive members opened), keyed by relative path."""
+    """Every file of a bundle as text (archive members opened), keyed by relative path; a notebook
+    also as the text of its cells (``name!cells``), since its JSON escapes the lines."""
     out = {}
     for path in sorted(Path(root).rglob("*")):
         if not path.is_file():
@@ -288,7 +225,22 @@ def bundle_texts(root: Path) -> dict[str, str]:
                     out[f"{rel}!{name}"] = zf.read(name).decode("utf-8", "replace")
         else:
             out[rel] = path.read_bytes().decode("utf-8", "replace")
+            if path.suffix == ".ipynb":
+                out[f"{rel}!cells"] = notebook_cells_text(out[rel])
     return out
+
+
+def notebook_cells_text(raw: str) -> str:
+    """The source of every cell of a notebook (any output too), one after the other."""
+    try:
+        nb = json.loads(raw)
+    except ValueError:
+        return raw
+    parts = []
+    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
+        for item in [cell.get("source", "")] + [o.get("text", "") for o in cell.get("outputs", []) or []]:
+            parts.append("".join(item) if isinstance(item, list) else str(item))
+    return "\n".join(parts)
 
 
 def leaks(root: Path, secrets: dict[str, str], *, skip_engine: bool = True) -> list[str]:
@@ -339,12 +291,15 @@ def release(course: Course, out: Path, *, force: bool = False) -> Release:
         chapters = [c.id for c in course.chapters]
         # 1. stubs, from the single source
         (work / "exercises").mkdir()
+        stubs = {}
         for ch in chapters:
             src = course.solutions_dir / f"{ch}.py"
             if not src.is_file():
                 raise CourseError(f"{src}: missing; every chapter in {COURSE_FILE} needs its solution module")
-            (work / "exercises" / f"{ch}.py").write_text(make_stub(src.read_text(encoding="utf-8"), str(src)),
-                                                          encoding="utf-8")
+            stubs[ch] = make_stub(src.read_text(encoding="utf-8"), str(src))
+            (work / "exercises" / f"{ch}.py").write_text(stubs[ch], encoding="utf-8")
+        # 1b. the same stubs as notebooks, with a check cell per stub
+        write_notebooks(course, work, stubs)
         # 2. graders: visible checks only
         (work / "graders").mkdir()
         secrets = secret_lines(course)
@@ -386,12 +341,17 @@ def release(course: Course, out: Path, *, force: bool = False) -> Release:
         wheel = build_wheel(work / "engine", shipped)
         # 5. course.yml, README, install script
         shutil.copyfile(course.root / COURSE_FILE, work / COURSE_FILE)
-        (work / "README.md").write_text(student_readme(course, counts), encoding="utf-8")
+        (work / "README.md").write_text(student_readme(course, counts, wheel=wheel.name, bundle=out.name),
+                                        encoding="utf-8")
         install = work / "install.sh"
         install.write_text(INSTALL_SH.format(torch=TORCH_VERSION, wheel=wheel.name), encoding="utf-8")
         install.chmod(0o755)
         # 6. verify before anything is moved into place
         load_course(work)
+        import nbformat
+
+        for nb in sorted((work / "notebooks").glob("*.ipynb")):
+            nbformat.validate(nbformat.read(nb, as_version=4))
         found = leaks(work, secrets)
         if found:
             raise CourseError("the bundle would carry solution or hidden-check code:\n  " + "\n  ".join(found[:20]))

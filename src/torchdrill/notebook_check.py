@@ -1,0 +1,214 @@
+"""The check cells of the student notebooks, inside the Jupyter kernel (an IPython extension).
+
+    %load_ext torchdrill.notebook_check
+    %torchdrill_check ex05_no_grad.detach            [--lang ko|en]
+
+Loading the extension starts a log of the code cells this kernel runs: the latest source of each
+cell (by its cell id when the front end sends one, as JupyterLab does; else every run, in order),
+seeded with the history so far; check cells are left out.  ``%torchdrill_check`` sends that code
+to a separate process (``python -I -m torchdrill.notebook_grade --serve``, started at the first
+check and kept for the kernel's later ones) which grades it against the stub's visible checks in
+torchdrill's sandbox, exactly as ``torchdrill check`` does, and shows the table it answers: rich
+HTML in Jupyter, text elsewhere, in the course's language, with the count of hidden checks.
+The cell never raises: whatever goes wrong is said in the output.
+
+The course is ``$TORCHDRILL_COURSE`` or the course.yml found upward from the kernel's working
+folder (the bundle's ``notebooks/`` sits beside its course.yml).  Standard library and IPython only.
+"""
+from __future__ import annotations
+
+import atexit
+import itertools
+import json
+import os
+import select
+import shlex
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+COURSE_ENV = "TORCHDRILL_COURSE"
+LANG_ENV = "TORCHDRILL_LANG"
+MAGIC = "torchdrill_check"
+#: seconds one check may take before the kernel gives up on the grading process
+CHECK_SECONDS = 300
+_ENV_KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "CUDA_VISIBLE_DEVICES", LANG_ENV)
+
+
+def is_check_cell(source: str) -> bool:
+    return any(line.lstrip().startswith("%" + MAGIC) for line in str(source).splitlines())
+
+
+class CellLog:
+    """The code cells a kernel ran: the latest source per cell, in the order cells first ran."""
+
+    def __init__(self, history: list[str] = ()) -> None:
+        self._runs = itertools.count()
+        self._cells: dict[object, str] = {}
+        for source in history:
+            self.add(source)
+
+    def add(self, source: str, cell_id: str | None = None) -> None:
+        if not str(source).strip() or is_check_cell(source):
+            return
+        key = cell_id or ("run", next(self._runs))
+        self._cells[key] = str(source)            # a cell run again keeps its place, with its new code
+
+    def sources(self) -> list[str]:
+        return list(self._cells.values())
+
+
+def find_course(start: Path | None = None) -> Path | None:
+    """The course.yml to check against: ``$TORCHDRILL_COURSE`` (the file or its folder), else the
+    first found upward from ``start`` (the working folder)."""
+    given = os.environ.get(COURSE_ENV)
+    if given:
+        path = Path(given).expanduser()
+        path = path / "course.yml" if path.is_dir() else path
+        return path if path.is_file() else None
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "course.yml").is_file():
+            return folder / "course.yml"
+    return None
+
+
+# --------------------------------------------------------------------------- the grading process
+
+class Grader:
+    """The one grading process of this kernel."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+
+    def _start(self) -> subprocess.Popen:
+        env = {k: os.environ[k] for k in _ENV_KEPT if k in os.environ}
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        return subprocess.Popen([sys.executable, "-I", "-m", "torchdrill.notebook_grade", "--serve"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                env=env, cwd="/", text=True, encoding="utf-8", bufsize=1, start_new_session=True)
+
+    def ask(self, request: dict) -> dict:
+        if self.proc is None or self.proc.poll() is not None:
+            self.stop()
+            self.proc = self._start()
+        proc = self.proc
+        try:
+            proc.stdin.write(json.dumps(request) + "\n")
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], CHECK_SECONDS)
+            line = proc.stdout.readline() if ready else ""
+        except (OSError, ValueError, KeyboardInterrupt):
+            self.stop()
+            raise
+        if not line:
+            self.stop()
+            raise TimeoutError(f"no answer within {CHECK_SECONDS} s" if not ready else "the grading process stopped")
+        return json.loads(line)
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+        for pipe in (proc.stdin, proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        """Let the grading process close its sandbox and exit (the kernel is going away)."""
+        proc = self.proc
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+            proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.stop()
+
+
+_grader = Grader()
+atexit.register(_grader.close)
+
+
+# --------------------------------------------------------------------------- the magic
+
+def _show(reply: dict) -> None:
+    data = {"text/plain": reply.get("text", "")}
+    if reply.get("html"):
+        data["text/html"] = reply["html"]
+    meta = {"torchdrill": {k: reply.get(k) for k in ("target", "ok", "checks", "error") if k in reply}}
+    try:
+        from IPython.display import display
+    except ImportError:
+        print(data["text/plain"])
+        return
+    display(data, raw=True, metadata=meta)
+
+
+def _problem(target: str, text: str) -> dict:
+    return {"target": target, "ok": False, "checks": [], "error": True, "text": text,
+            "html": "<pre>" + text.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"}
+
+
+def run_check(line: str, log: CellLog) -> dict:
+    """What ``%torchdrill_check`` shows for ``line`` (``CHAPTER.STUB [--lang ko|en]``)."""
+    words = shlex.split(line)
+    lang = os.environ.get(LANG_ENV) or None
+    if "--lang" in words:
+        i = words.index("--lang")
+        lang = words[i + 1] if i + 1 < len(words) else None
+        del words[i:i + 2]
+    target = words[0] if words else ""
+    if not target:
+        return _problem(target, f"usage: %{MAGIC} CHAPTER.STUB [--lang ko|en]")
+    course = find_course()
+    if course is None:
+        return _problem(target, (
+            "torchdrill: course.yml를 찾지 못했습니다. 과제 묶음의 notebooks/ 폴더에서 노트북을 여세요 "
+            f"(Colab: `%cd` 로 그 폴더로 옮기거나 `%env {COURSE_ENV}=묶음 폴더`). / no course.yml found: open the "
+            f"notebook from the bundle's notebooks/ folder (Colab: `%cd` into it, or `%env {COURSE_ENV}=the "
+            "bundle's folder`)."))
+    request = {"course": str(course), "target": target, "lang": lang, "cells": log.sources()}
+    try:
+        reply = _grader.ask(request)
+    except Exception as exc:  # never a traceback in the student's notebook for our own failure
+        return _problem(target, f"torchdrill: the check did not run ({type(exc).__name__}: {exc}); this is not "
+                                "your fault, please tell the course staff. / 검사가 실행되지 않았습니다. 학생의 "
+                                "잘못이 아니니 담당자에게 알려 주세요.")
+    reply["target"] = target
+    return reply
+
+
+#: the cell log of each shell this extension was loaded into
+_LOGS: dict[int, CellLog] = {}
+
+
+def load_ipython_extension(ip) -> None:
+    """Install the cell log and the magic once per shell; every later ``%load_ext`` (each check cell
+    has one, so a check works after a kernel restart too) finds them there and does nothing."""
+    if id(ip) in _LOGS:
+        return
+    history = list(getattr(ip.history_manager, "input_hist_raw", None) or [])
+    log = _LOGS[id(ip)] = CellLog(history)      # NB: the history already holds the cell being run
+
+    def pre_run_cell(info) -> None:
+        # IPython prints "already loaded" for %load_ext of a loaded extension: forget it was loaded,
+        # so the check cells' %load_ext comes back here silently
+        loaded = getattr(getattr(ip, "extension_manager", None), "loaded", None)
+        if isinstance(loaded, set):
+            loaded.discard(__name__)
+        log.add(info.raw_cell, getattr(info, "cell_id", None))
+
+    def magic(line: str) -> None:
+        _show(run_check(line, log))
+
+    ip.events.register("pre_run_cell", pre_run_cell)
+    ip.register_magic_function(magic, magic_kind="line", magic_name=MAGIC)

@@ -1,0 +1,221 @@
+"""The process behind a student notebook's check cells: ``python -I -m torchdrill.notebook_grade --serve``.
+
+The kernel (notebook_check.py) starts it once and sends one JSON request per line: the course,
+the target (``chapter.stub``), the language, and the source of the code cells the kernel ran.
+For each request the cells become ``<chapter>.py`` in a fresh folder (as ``torchdrill grade``
+stages a notebook: magics commented out) and :func:`torchdrill.commands.check.check` grades it
+against that stub's visible checks, the student's code running only in the sandbox.  Its output
+is recorded by a rich console and sent back as HTML (for Jupyter) and plain text (for everything
+else), with the outcome of each visible check, one JSON line per request.
+
+Nothing is judged in the kernel: code run there (a patched ``torch.allclose``, another default
+dtype) cannot change what this process computes.
+
+``check()`` starts and closes a sandbox on every call (about 2 s) unless it is handed a warm
+grading session; a notebook has a check cell per function, so this process keeps one session
+(one per course and language) for all of them.  With an engine whose ``check()`` takes no session
+yet, the same warm sandbox is lent to it instead (:func:`lent_sandbox`); should ``check()`` stop
+asking :mod:`torchdrill.grade` for its sandbox, it starts its own again: slower, never wrong.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+#: the width tables are drawn at (Jupyter wraps nothing inside <pre>)
+WIDTH = 100
+
+
+class _Lent:
+    """A started sandbox handed to ``check()``: its start and close do nothing, the rest is the sandbox."""
+
+    def __init__(self, sandbox) -> None:
+        object.__setattr__(self, "_sandbox", sandbox)
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name):
+        return getattr(self._sandbox, name)
+
+    def __setattr__(self, name, value) -> None:
+        setattr(self._sandbox, name, value)
+
+
+@contextlib.contextmanager
+def lent_sandbox(sandbox):
+    """While inside, the CPU sandbox :func:`torchdrill.grade.new_sandbox` hands out is ``sandbox``,
+    already started and not closed afterwards (other devices: a new one, as before)."""
+    from . import grade
+
+    real = grade.new_sandbox
+
+    def new_sandbox(course, device):
+        if isinstance(device, str) and device == "cpu":
+            return _Lent(sandbox)
+        return real(course, device)
+
+    grade.new_sandbox = new_sandbox
+    try:
+        yield
+    finally:
+        grade.new_sandbox = real
+
+
+def takes_session() -> bool:
+    """Whether this engine's ``check()`` reuses a grading session handed to it."""
+    import inspect
+
+    from .commands.check import check
+
+    try:
+        from .session import GradingSession  # noqa: F401
+    except ImportError:
+        return False
+    return "session" in inspect.signature(check).parameters
+
+
+class NotebookGrader:
+    """Answers the check cells of one kernel: one course and language at a time, kept warm."""
+
+    def __init__(self) -> None:
+        self.key = None
+        self.session = None          # a GradingSession (engines with one) ...
+        self.sandbox = None          # ... or a started sandbox lent to check()
+
+    def _ready(self, course, lang: str) -> None:
+        key = (str(course.root), lang)
+        if key != self.key:
+            self.close()
+            self.key = key
+        if self.session is not None or self.sandbox is not None:
+            return
+        if takes_session():
+            from .session import GradingSession
+
+            self.session = GradingSession(course, lang=lang, device=course.device, visible_only=True)
+            self.session.start()
+        else:
+            from .grade import new_sandbox
+
+            self.sandbox = new_sandbox(course, "cpu")
+            self.sandbox.start()
+
+    def check(self, request: dict) -> dict:
+        from rich.console import Console
+
+        from .commands.check import check
+        from .course import load_course
+        from .i18n import choose_language
+        from .submission import code_cells_to_source
+
+        course = load_course(str(request["course"]))
+        target = str(request["target"])
+        chapter = course.chapter(target.split(".")[0])
+        lang = choose_language(request.get("lang") or None, course.language)
+        self._ready(course, lang)
+        console = Console(record=True, file=io.StringIO(), width=WIDTH, force_terminal=True,
+                          color_system="truecolor", highlight=False, force_jupyter=False)
+        with tempfile.TemporaryDirectory(prefix="torchdrill-notebook-") as tmp:
+            folder = Path(tmp) / f"{chapter.id}.ipynb"      # what check() names in its first line
+            folder.mkdir()
+            (folder / chapter.filename).write_text(code_cells_to_source([str(c) for c in request.get("cells", [])]),
+                                                   encoding="utf-8")
+            os.chmod(folder, 0o755)
+            os.chmod(folder / chapter.filename, 0o644)
+            cwd = os.getcwd()
+            os.chdir(tmp)
+            try:
+                with _capture() as outcomes:
+                    if self.session is not None:
+                        status = check(course, target=target, folder=folder, lang=lang, device=course.device,
+                                       console=console, session=self.session)
+                    else:
+                        with lent_sandbox(self.sandbox):
+                            status = check(course, target=target, folder=folder, lang=lang, device=course.device,
+                                           console=console)
+            finally:
+                os.chdir(cwd)
+        html = console.export_html(clear=False, inline_styles=True,
+                                   code_format='<pre style="font-family:Menlo,\'DejaVu Sans Mono\',consolas,'
+                                               'monospace;line-height:1.25">{code}</pre>')
+        text = console.export_text(clear=True, styles=False)
+        return {"ok": status == 0, "status": status, "html": html, "text": text, "checks": outcomes}
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+        if self.sandbox is not None:
+            self.sandbox.close()
+        self.session = self.sandbox = None
+
+
+@contextlib.contextmanager
+def _capture():
+    """The outcome of every visible check ``check()`` renders (qualified name, title, outcome), read
+    from the rows it hands the check table."""
+    from .render import check_table
+
+    found: list[dict] = []
+    real = check_table.stub_rows
+
+    def stub_rows(result, counts, order):
+        rows = real(result, counts, order)
+        found.extend({"check": c.name, "stub": c.qualname, "outcome": c.outcome.value}
+                     for row in rows for c in row.checks)
+        return rows
+
+    check_table.stub_rows = stub_rows
+    try:
+        yield found
+    finally:
+        check_table.stub_rows = real
+
+
+def failure(exc: BaseException) -> dict:
+    text = (f"torchdrill: the check did not run ({type(exc).__name__}: {exc}); this is not your fault, "
+            "please tell the course staff. / 검사가 실행되지 않았습니다. 학생의 잘못이 아니니 담당자에게 알려 주세요.")
+    return {"ok": False, "status": 2, "html": "", "text": text, "checks": [], "error": True}
+
+
+def serve(requests, replies) -> None:
+    grader = NotebookGrader()
+    try:
+        for line in requests:
+            if not line.strip():
+                continue
+            try:
+                reply = grader.check(json.loads(line))
+            except Exception as exc:
+                traceback.print_exc(file=sys.stderr)
+                reply = failure(exc)
+            replies.write(json.dumps(reply, ensure_ascii=False) + "\n")
+            replies.flush()
+    finally:
+        grader.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m torchdrill.notebook_grade")
+    ap.add_argument("--serve", action="store_true", required=True, help="answer requests on stdin until it closes")
+    ap.parse_args(argv)
+    # the replies get the real stdout; anything else printing to fd 1 goes to stderr instead
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    serve(sys.stdin, replies)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
