@@ -339,6 +339,43 @@ def test_randn_generator(student):
     _same_seed_same_tensor(student, (2, 3, 5), 5103)
 
 
+def N_(text: str) -> str:
+    """Mark a text kept in a constant as a message id: extracted into the catalog, translated when shown."""
+    return text
+
+
+ADVANCE_HINT = N_("draw from `generator` itself (generator=generator), so that each draw moves it on; a generator "
+                  "rebuilt or reseeded from generator.initial_seed(), a saved state put back, or torch.manual_seed(...) "
+                  "gives the same numbers on every call")
+
+
+@check("randn", en="two calls with one generator give different samples (it advances)",
+       ko="한 생성기로 두 번 부르면 다른 표본 (생성기가 앞으로 나아감)")
+def test_randn_generator_advances(student):
+    shape, seed = (3, 5), 5301
+    pairs = []
+    for _attempt in range(2):          # the same seed twice: the same pair of draws
+        r = student.call("randn", *shape, generator=make("generator", seed), repeat=2,
+                         expected=f"two float32 tensors of shape {shape}, the second drawn after the first",
+                         hint=ADVANCE_HINT)
+        values = r.values if type(r.values) is list and len(r.values) == 2 else [None, None]
+        for k, got in enumerate(values):
+            _expect_samples(got, shape, f"randn{_sig(shape)} (call {k + 1} of 2 with one generator)", ADVANCE_HINT)
+        pairs.append(values)
+    first, second = pairs[0]
+    checks.expect(not torch.equal(first, second),
+                  "randn called twice with the same generator gave the same samples twice: the generator did not "
+                  "advance", "new samples on the second call (a generator moves on after every draw)",
+                  "the first call's samples again", ADVANCE_HINT)
+    for k in range(2):
+        checks.expect_tensor(pairs[1][k], pairs[0][k], rtol=0, atol=0,
+                             what=f"randn{_sig(shape)} (call {k + 1} of 2) with a second generator seeded {seed}",
+                             hint="generators seeded alike must give the same samples, call after call: draw only "
+                                  "from `generator`")
+    _expect_normal(torch.cat([first.reshape(-1), second.reshape(-1)]),
+                   f"the samples of two randn{_sig(shape)} calls with one generator")
+
+
 @check("randn", en="10 000 samples from a generator are standard normal", ko="생성기에서 뽑은 10 000개 표본이 표준정규분포")
 def test_randn_distribution_generator(student):
     x = _randn_case(student, (50, 200), 5201)

@@ -8,7 +8,8 @@ measured in the trusted process (both come back in one saved object, so sharing 
 """
 import torch
 
-from torchdrill.grading import check, checks
+from torchdrill.grading import StudentProblem, check, checks, wrong
+from torchdrill.results import Outcome
 
 A_SEED = torch.tensor([[1, 2], [3, 4]])
 B_SEED = torch.tensor([[5, 6], [7, 8]])
@@ -89,6 +90,48 @@ def _broadcast(student, func, device, seed):
         _binary(student, func, _rand(seed + 2 * i, sa, device=device), _rand(seed + 2 * i + 1, sb, device=device))
 
 
+def N_(text: str) -> str:
+    """Mark a text kept in a constant as a message id: extracted into the catalog, translated when shown."""
+    return text
+
+
+META_HINT = N_("the inputs were on the 'meta' device, and the result must be computed where they are: torch operations "
+               "on a and b do that; .cpu(), .to('cpu'), .numpy(), numpy functions (np.add, np.matmul, ...) and "
+               "torch.tensor(...) of a list take the data to the CPU, or fail where it cannot go")
+META_CASES = {
+    "add": [((2, 3), (2, 3), torch.float32), ((3, 1), (1, 4), torch.int64), ((2, 3, 4), (4,), torch.float64)],
+    "mul": [((2, 3), (2, 3), torch.float32), ((3, 1), (1, 4), torch.int64), ((2, 3, 4), (4,), torch.float64)],
+    "matmul": [((3, 4), (4, 2), torch.float32), ((2, 3, 4), (4, 5), torch.float64), ((4,), (4, 3), torch.float32)],
+}
+
+
+def _call_on_meta(student, func, *args, expected, plain_args):
+    """``student.call`` with meta tensors.  torch raises NotImplementedError when code copies a meta
+    tensor's data (``.cpu()``, ``.tolist()``), which reads as "not implemented yet": when the same
+    stub runs on ``plain_args``, that is the copy, and the message says so."""
+    try:
+        return student.call(func, *args, expected=expected, hint=META_HINT)
+    except StudentProblem as problem:
+        if problem.outcome is not Outcome.NOT_IMPLEMENTED:
+            raise
+        student.call(func, *plain_args)            # still not implemented at all: that message stands
+        raise wrong("the code tried to copy the data of tensors on the meta device (to the CPU, into a list or "
+                    "numpy), but the result must be computed on the device the inputs are on",
+                    expected, "NotImplementedError: Cannot copy out of meta tensor", META_HINT) from None
+
+
+def _on_meta(student, func):
+    """add/mul/matmul of tensors on the meta device (every machine has it; no values, only shape, dtype
+    and device): a result forced onto the CPU, or computed with numpy, shows here even without a GPU."""
+    for sa, sb, dtype in META_CASES[func]:
+        a, b = torch.empty(sa, dtype=dtype, device="meta"), torch.empty(sb, dtype=dtype, device="meta")
+        expected = getattr(torch, func)(a, b)
+        what = f"{func}(a, b) for a of shape {_sig(sa)} and b of shape {_sig(sb)} on the meta device"
+        r = _call_on_meta(student, func, a, b, plain_args=(_rand(1, sa, dtype), _rand(2, sb, dtype)),
+                          expected=f"a tensor of shape {_sig(tuple(expected.shape))} on the meta device")
+        _expect(r.value, expected, what=what, hint=HINTS[func], device_hint=META_HINT)
+
+
 @check("add", en="the lecture's example: int64 stays int64", ko="강의 예제: int64는 int64 그대로", visible=True)
 def test_add_example(student, device):
     _seed(student, "add", device)
@@ -102,6 +145,11 @@ def test_add_random(student, device):
 @check("add", en="broadcast shapes", ko="broadcast되는 모양")
 def test_add_broadcast(student, device):
     _broadcast(student, "add", device, 1201)
+
+
+@check("add", en="inputs on another device (meta): the result stays there", ko="다른 장치(meta)의 입력: 결과도 그 장치에")
+def test_add_meta(student):
+    _on_meta(student, "add")
 
 
 @check("mul", en="the lecture's example: element-wise, int64 stays int64", ko="강의 예제: 원소별 곱, int64 그대로",
@@ -118,6 +166,11 @@ def test_mul_random(student, device):
 @check("mul", en="broadcast shapes", ko="broadcast되는 모양")
 def test_mul_broadcast(student, device):
     _broadcast(student, "mul", device, 2201)
+
+
+@check("mul", en="inputs on another device (meta): the result stays there", ko="다른 장치(meta)의 입력: 결과도 그 장치에")
+def test_mul_meta(student):
+    _on_meta(student, "mul")
 
 
 @check("matmul", en="the lecture's example: int64 stays int64", ko="강의 예제: int64는 int64 그대로", visible=True)
@@ -143,6 +196,11 @@ def test_matmul_batched(student, device):
 def test_matmul_vectors(student, device):
     for i, (sa, sb) in enumerate([((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 2)), ((4,), (2, 4, 3))]):
         _binary(student, "matmul", _rand(3301 + 2 * i, sa, device=device), _rand(3302 + 2 * i, sb, device=device))
+
+
+@check("matmul", en="inputs on another device (meta): the result stays there", ko="다른 장치(meta)의 입력: 결과도 그 장치에")
+def test_matmul_meta(student):
+    _on_meta(student, "matmul")
 
 
 # ---------------------------------------------------------------------------- flatten_row

@@ -42,6 +42,11 @@ def _functions() -> dict[str, Callable[..., Callable]]:
         "log_sum_sq": lambda: (lambda x: torch.log1p(x ** 2)),
         "affine": lambda a=2.0, b=1.0: (lambda x: a * x + b),
         "learned_scale": _learned_scale,                                    # owns a weight that requires grad
+        # Autograd's derivative differs from a numerical one (finite differences) on these:
+        "relu_kink": lambda a=2.0, b=0.5, k=1.0, c=0.25: (                  # a kink at x = k, where
+            lambda x: a * torch.relu(x - k) - b * torch.relu(k - x) + c * x ** 2),  # autograd says 2ck
+        "straight_through": lambda a=1.5: (                                 # value a·round(x), slope a
+            lambda x: a * (x + (torch.round(x) - x).detach())),
     }
 
 
@@ -115,6 +120,11 @@ def _spy(fn):
     return spied
 
 
+def _eval_mode(module):
+    """``make("eval_mode", make("linear", ...))``: the module switched to eval mode (``module.eval()``)."""
+    return module.eval()
+
+
 def _spied_linear(in_features=1, out_features=1, seed=0, device="cpu"):
     """``_linear`` whose forward logs like :func:`_spy` (``model(x)`` and ``model.forward(x)`` both);
     ``type(model)`` stays exactly ``torch.nn.Linear``."""
@@ -142,6 +152,7 @@ MAKERS: dict[str, Callable[..., Any]] = {
     "linear": _linear,
     "spy": _spy,
     "spied_linear": _spied_linear,
+    "eval_mode": _eval_mode,
 }
 
 
@@ -273,7 +284,8 @@ def _module_facts(ctx, which="result"):
         return None
     t = type(m)
     facts = {"type": f"{t.__module__}.{t.__qualname__}"[:200], "is_linear": t is torch.nn.Linear,
-             "in_features": None, "out_features": None, "has_bias": None, "params": {}}
+             "in_features": None, "out_features": None, "has_bias": None, "params": {},
+             "training": m.training if type(m.training) is bool else None}
     if t is torch.nn.Linear:
         facts["in_features"] = int(m.in_features) if type(m.in_features) is int else None
         facts["out_features"] = int(m.out_features) if type(m.out_features) is int else None
@@ -287,6 +299,13 @@ def _module_facts(ctx, which="result"):
     return facts
 
 
+def _grad_mode() -> dict:
+    import torch
+
+    return {"grad_enabled": bool(torch.is_grad_enabled()),
+            "inference_mode": bool(torch.is_inference_mode_enabled())}
+
+
 #: name -> (before(ctx, *params) or None, after(ctx, *params) -> plain data)
 PROBES: dict[str, tuple[Callable | None, Callable]] = {
     "facts": (None, lambda ctx, which="result": _tensor_facts(ctx.pick(which))),
@@ -298,6 +317,8 @@ PROBES: dict[str, tuple[Callable | None, Callable]] = {
     "spy": (None, _spy_log),
     "backward": (None, _backward),
     "module": (None, _module_facts),
+    # Whether gradient recording is on once the call is over (a stub must not switch it off for good).
+    "grad_mode": (None, lambda ctx: _grad_mode()),
     # Several "facts" in one call (probes are keyed by name, so a second "facts" would replace the first).
     "facts_of": (None, lambda ctx, *whiches: {str(w): _tensor_facts(ctx.pick(w)) for w in whiches}),
 }
