@@ -1,0 +1,55 @@
+"""``torchdrill selftest``: grade mutants of the reference solutions to see what the graders miss.
+
+    mutants.py      one change in one stub of solutions/, with a stable id   (operators.py: the changes)
+    equivalents.py  graders/selftest.yml, the reviewed list of equivalent mutants
+    runner.py       every mutant as a submission folder, graded in ONE batch by the normal engine
+    report.py       killed / survived / equivalent per stub; JSON and terminal tables
+
+NB: the equivalents are checked against the mutants before anything is graded, so a stale entry
+costs no grading time.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from .equivalents import check_equivalents, load_equivalents
+from .mutants import Mutant, mutate_course
+from .operators import OPERATORS, operators
+from .report import SelftestReport, print_report, to_json, verdicts, write_json
+
+__all__ = ["run_selftest", "Mutant", "mutate_course", "OPERATORS", "operators", "SelftestReport", "print_report",
+           "to_json", "write_json"]
+
+
+def run_selftest(course, spec: str | None = None, *, jobs: int | None = None, lang: str = "en",
+                 device: str = "cpu", progress: bool = True, work: Path | None = None) -> SelftestReport:
+    """Make the mutants of the selected stubs (``spec``: None, CHAPTER or CHAPTER.STUB), grade them
+    in one batch and judge each.  ``work`` keeps the submissions and results (and lets an
+    interrupted run resume); by default they go to a temporary folder that is removed."""
+    from ..errors import GraderError
+    from .runner import grade_mutants
+
+    started = time.monotonic()
+    selected = [f"{c.id}.{s}" for c, stubs in course.select(spec) for s in stubs]
+    mutants = mutate_course(course, spec)
+    equivalents = check_equivalents(load_equivalents(course.graders_dir), mutants, set(selected))
+    only = spec if spec is not None else None
+    own = work is None
+    folder = Path(tempfile.mkdtemp(prefix="torchdrill-selftest-")) if own else Path(work)
+    try:
+        grades, reference = grade_mutants(mutants, course, folder, only=only, lang=lang, device=device, jobs=jobs,
+                                          progress=progress)
+    finally:
+        if own:
+            shutil.rmtree(folder, ignore_errors=True)
+    broken = [f"{q} ({'; '.join(g.failed[:2])})" for grades_ in reference.values() for q, g in grades_.items()
+              if q in selected and not g.full]
+    if broken:
+        raise GraderError("selftest: the reference solution itself loses points, so no mutant can be judged; "
+                          "fix these first: " + ", ".join(broken))
+    judged, problems = verdicts(mutants, grades, equivalents)
+    return SelftestReport(stubs=tuple(selected), verdicts=tuple(judged), seconds=time.monotonic() - started,
+                          problems=tuple(problems))
