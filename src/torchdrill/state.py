@@ -22,7 +22,13 @@ Names come from the run's arguments alone (:func:`assign_names`): ``display_name
 when several arguments of one run share it, their parent folder's name in front
 (``alice-ex07``), then a number (``ex07-2``), in argument order.  So the same command always
 gives the same names, and a folder graded again from another place (a fresh download) is the
-same submission, regraded only if its contents changed.
+same submission, regraded only if its contents changed.  Every name is safe whatever the
+argument's bytes (``display_name`` maps names that are not UTF-8, hold control characters or are
+255 bytes long; see :func:`torchdrill.fsutil.safe_file_name`), and at most
+``fsutil.MAX_NAME_BYTES`` long with its prefix, so ``DIR/<name>.json``, temporary files and
+``feedback/<name>.html`` always fit in a file name.  A path that is not valid UTF-8 is kept as
+its bytes (a BLOB) so that it can be opened again; text columns hold valid UTF-8 only (a result
+holding a lone surrogate is stored with JSON's escapes).
 
 The run's options (course, selected stubs and their points, device, language, torchdrill
 version, and a hash of the graders and solutions of the selected chapters) are kept in
@@ -44,6 +50,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import UsageError
+from .fsutil import MAX_NAME_BYTES, safe_file_name
+from .safe_text import printable
 
 STATE_FILE = ".torchdrill-state.sqlite"
 LOCK_FILE = ".torchdrill-state.lock"
@@ -175,10 +183,31 @@ def _describe_changes(old: dict, new: dict) -> str:
 # --------------------------------------------------------------------------- names
 
 def _safe(name: str) -> str:
-    name = name.replace(os.sep, "_").replace("/", "_").replace("\0", "_").strip()
-    if name in ("", ".", ".."):
-        name = "submission"
-    return name
+    """A name (or a combination of names) that fits: already safe names stay; others are mapped."""
+    return safe_file_name(name or "submission", MAX_NAME_BYTES)
+
+
+def _db_path(path: str) -> str | bytes:
+    """A path as SQLite can store it: text when it is valid Unicode, else its bytes."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+
+
+def _from_db_path(value) -> str:
+    return os.fsdecode(value) if isinstance(value, bytes) else value
+
+
+def _json_text(obj) -> str:
+    """JSON for a TEXT column: readable (non-ASCII kept) unless a lone surrogate forces escapes."""
+    text = json.dumps(obj, ensure_ascii=False, sort_keys=True)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(obj, ensure_ascii=True, sort_keys=True)
+    return text
 
 
 def _key(name: str) -> str:
@@ -199,7 +228,7 @@ def assign_names(paths: list[Path]) -> tuple[list[tuple[str, str]], list[str]]:
     for p in paths:
         key = os.path.abspath(p)
         if key in keyed:
-            notes.append(f"{p}: given twice; graded once")
+            notes.append(f"{printable(p)}: given twice; graded once")
         else:
             keyed[key] = Path(key)
     base = {k: _safe(display_name(p)) for k, p in keyed.items()}
@@ -214,12 +243,12 @@ def assign_names(paths: list[Path]) -> tuple[list[tuple[str, str]], list[str]]:
         b = name = base[k]
         if count[_key(b)] > 1:
             parent = _safe(p.parent.name) if p.parent.name else ""
-            name = f"{parent}-{b}" if parent else b
+            name = _safe(f"{parent}-{b}") if parent else b
             n = 2
             while _key(name) in taken:
                 name = f"{b}-{n}"
                 n += 1
-            renamed.setdefault(b, []).append((name, str(p)))
+            renamed.setdefault(b, []).append((name, printable(p)))
         taken.add(_key(name))
         out.append((name, k))
     for b, pairs in renamed.items():
@@ -370,14 +399,14 @@ class RunState:
                                  (name,)).fetchone()
                 if cur is None:
                     db.execute("INSERT INTO submissions (name, path, fingerprint, status, ord) "
-                               "VALUES (?, ?, ?, 'pending', ?)", (name, path, prints[name], next_ord))
+                               "VALUES (?, ?, ?, 'pending', ?)", (name, _db_path(path), prints[name], next_ord))
                     next_ord += 1
                     continue
                 if cur[0] != name:           # the same name in another case (one file on macOS): regrade
                     db.execute("UPDATE submissions SET name = ?, status = 'pending' WHERE name = ?", (name, cur[0]))
-                if cur[1] != path:
-                    moved.append(f"{name}: graded from {path} now (was {cur[1]})")
-                    db.execute("UPDATE submissions SET path = ? WHERE name = ?", (path, name))
+                if _from_db_path(cur[1]) != path:
+                    moved.append(f"{name}: graded from {printable(path)} now (was {printable(_from_db_path(cur[1]))})")
+                    db.execute("UPDATE submissions SET path = ? WHERE name = ?", (_db_path(path), name))
                 if cur[2] != prints[name]:
                     db.execute("UPDATE submissions SET fingerprint = ?, status = 'pending' WHERE name = ?",
                                (prints[name], name))
@@ -411,7 +440,7 @@ class RunState:
             cur = db.execute(
                 "UPDATE submissions SET status = 'done', result = ?, error = ?, gradings = gradings + 1, "
                 "finished_at = ? WHERE name = ? AND status = 'pending' AND fingerprint = ?",
-                (json.dumps(result, ensure_ascii=False, sort_keys=True), int(error),
+                (_json_text(result), int(error),
                  time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), name, fingerprint_))
             updated = cur.rowcount == 1
         except BaseException:
@@ -430,7 +459,7 @@ class RunState:
 
 
 def _row(r) -> Row:
-    return Row(name=r[0], path=r[1], fingerprint=r[2], status=r[3], error=bool(r[4]), gradings=r[5],
+    return Row(name=r[0], path=_from_db_path(r[1]), fingerprint=r[2], status=r[3], error=bool(r[4]), gradings=r[5],
                result=json.loads(r[6]) if r[6] else None, finished_at=r[7], order=r[8])
 
 

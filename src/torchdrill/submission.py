@@ -1,8 +1,12 @@
 """Staging: turn what a student handed in into one plain file per chapter, or say why not.
 
 A submission is a directory laid out like ``exercises/`` (any subset of the chapter files), a
-single chapter file, or a Jupyter notebook.  Nothing is followed or trusted: symlinks are
-skipped, sizes are capped, notebooks are read with nbformat and only their code cells kept.
+single chapter file, or a Jupyter notebook.  Nothing is followed or trusted: symlinks and hard
+links (a file whose link count is above 1 may be another file's contents) are skipped, sizes are
+capped, notebooks are read with nbformat and only their code cells kept.  Parsing that blows up
+in this trusted process (a source nested too deeply for Python's parser, a notebook's JSON
+nested too deeply) is the student's problem, said in a note, never a grader error.  File names
+shown in notes go through :func:`~torchdrill.safe_text.printable` (a name can hold any byte).
 The staged copies live in the sandbox's scratch folder, readable but not writable by student code.
 """
 from __future__ import annotations
@@ -14,7 +18,9 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .fsutil import safe_file_name
 from .i18n import gettext_for
+from .safe_text import printable
 
 MAX_FILE_BYTES = 2 << 20
 MAX_ENTRIES = 5_000          # directory entries looked at, so a folder of 100 000 files costs nothing
@@ -34,11 +40,21 @@ def _chapter_for_name(stem: str, chapters: list[str]) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def _defined_functions(text: str) -> set[str]:
+#: What Python's parser raises on a source it cannot hold: nesting deeper than its recursion
+#: limit ("maximum recursion depth exceeded during ast construction"), an expression too complex
+#: for its stack (a bare MemoryError), or more nesting than its fixed limits.
+PARSE_BLOWUPS = (RecursionError, MemoryError, OverflowError)
+
+
+def _defined_functions(text: str) -> set[str] | None:
+    """The top-level functions ``text`` defines; empty when it is not valid Python, None when it
+    is too deeply nested or too large for the parser (see :data:`PARSE_BLOWUPS`)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return set()
+    except PARSE_BLOWUPS:
+        return None
     return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
 
@@ -75,19 +91,34 @@ def notebook_to_source(raw: bytes) -> str:
 
 
 def _read_regular(path: Path, _) -> tuple[bytes | None, str | None]:
+    name = printable(path.name)
     try:
         st = os.lstat(path)
     except OSError as exc:
-        return None, _("{name}: cannot be read ({err}).").format(name=path.name, err=exc.strerror)
+        return None, _("{name}: cannot be read ({err}).").format(name=name, err=exc.strerror)
     if stat.S_ISLNK(st.st_mode):
-        return None, _("{name}: is a symbolic link and was skipped (submit the file itself).").format(name=path.name)
+        return None, _("{name}: is a symbolic link and was skipped (submit the file itself).").format(name=name)
     if not stat.S_ISREG(st.st_mode):
-        return None, _("{name}: is not a regular file and was skipped.").format(name=path.name)
-    if st.st_size > MAX_FILE_BYTES:
-        return None, _("{name}: is larger than {mb} MB and was skipped.").format(name=path.name, mb=MAX_FILE_BYTES >> 20)
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        return None, _("{name}: is not a regular file and was skipped.").format(name=name)
+    try:
+        # O_NONBLOCK: a FIFO swapped in after the lstat must not block us; what was opened is
+        # checked again below.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        return None, _("{name}: cannot be read ({err}).").format(name=name, err=exc.strerror)
     with os.fdopen(fd, "rb") as f:
-        return f.read(MAX_FILE_BYTES + 1), None
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return None, _("{name}: is not a regular file and was skipped.").format(name=name)
+        if st.st_nlink > 1:      # the same contents under another name: maybe someone else's file
+            return None, _("{name}: is a hard link to another file and was skipped (submit the file itself).").format(
+                name=name)
+        if st.st_size > MAX_FILE_BYTES:
+            return None, _("{name}: is larger than {mb} MB and was skipped.").format(name=name, mb=MAX_FILE_BYTES >> 20)
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        return None, _("{name}: is larger than {mb} MB and was skipped.").format(name=name, mb=MAX_FILE_BYTES >> 20)
+    return data, None
 
 
 def _candidates(root: Path, notes: list[str], _) -> list[Path]:
@@ -110,7 +141,7 @@ def _candidates(root: Path, notes: list[str], _) -> list[Path]:
             if e.is_symlink():
                 if e.name.endswith((".py", ".ipynb")):
                     notes.append(_("{name}: is a symbolic link and was skipped (submit the file itself).").format(
-                        name=e.name))
+                        name=printable(e.name)))
                 continue
             if e.is_dir(follow_symlinks=False) and depth < MAX_DEPTH:
                 queue.append((Path(e.path), depth + 1))
@@ -126,11 +157,11 @@ def stage(submission: Path, into: Path, chapters: list[str], lang: str = "en") -
     try:
         st = os.lstat(submission)
     except OSError:
-        out.notes.append(_("{name}: not found.").format(name=submission.name))
+        out.notes.append(_("{name}: not found.").format(name=printable(submission.name)))
         return out
     if stat.S_ISLNK(st.st_mode):
         out.notes.append(_("{name}: is a symbolic link and was skipped (submit the file itself).").format(
-            name=submission.name))
+            name=printable(submission.name)))
         return out
     files = _candidates(submission, out.notes, _) if stat.S_ISDIR(st.st_mode) else [submission]
     for path in files:
@@ -141,9 +172,12 @@ def stage(submission: Path, into: Path, chapters: list[str], lang: str = "en") -
         if path.suffix == ".ipynb":
             try:
                 text = notebook_to_source(raw)
+            except PARSE_BLOWUPS as exc:
+                out.notes.append(_too_deep(path, exc, _))
+                continue
             except Exception as exc:  # nbformat raises many kinds: all mean "not a usable notebook"
                 out.notes.append(_("{name}: is not a valid notebook ({err}); it was not graded.").format(
-                    name=path.name, err=type(exc).__name__))
+                    name=printable(path.name), err=type(exc).__name__))
                 continue
             data = text.encode("utf-8")
         else:
@@ -159,16 +193,19 @@ def stage(submission: Path, into: Path, chapters: list[str], lang: str = "en") -
         if not targets and (len(files) == 1 or path.suffix == ".ipynb"):
             # A lone file or a notebook not named after a chapter: place it by the stubs it defines.
             defined = _defined_functions(text)
+            if defined is None:
+                out.notes.append(_too_deep(path, RecursionError(), _))
+                continue
             targets = [c for c in chapters if c in _STUBS_BY_CHAPTER and defined & _STUBS_BY_CHAPTER[c]]
         if not targets:
             if len(files) == 1:
                 out.notes.append(_("{name}: no chapter recognised (name the file like ex07_optimization.py).").format(
-                    name=path.name))
+                    name=printable(path.name)))
             continue
         for ch in targets:
             if ch in out.files:
                 out.notes.append(_("{name}: {chapter} was already found in another file; this one was ignored.").format(
-                    name=path.name, chapter=ch))
+                    name=printable(path.name), chapter=ch))
                 continue
             dest = into / f"{ch}.py"
             dest.write_bytes(data)
@@ -185,9 +222,25 @@ def register_stubs(stubs_by_chapter: dict[str, list[str]]) -> None:
     _STUBS_BY_CHAPTER.update({k: set(v) for k, v in stubs_by_chapter.items()})
 
 
+def _too_deep(path: Path, exc: BaseException, _) -> str:
+    return _("{name}: is nested too deeply or is too large for Python to read ({err}); it was not graded. "
+             "Simplify the code (fewer nested brackets or calls, shorter expressions).").format(
+        name=printable(path.name), err=type(exc).__name__)
+
+
 def display_name(path: Path) -> str:
-    name = path.name or Path(path).resolve().name or "submission"
-    return name[:-3] if name.endswith(".py") else name[:-6] if name.endswith(".ipynb") else name
+    """The submission's name: in results, ``DIR/<name>.json``, the gradebook, notes and feedback.
+
+    The file or folder name without ``.py``/``.ipynb``, then mapped by
+    :func:`torchdrill.fsutil.safe_file_name`: a name that is valid UTF-8, printable, not hidden
+    and at most 100 bytes is kept as it is; any other (bytes that are not UTF-8, control, bidi
+    or format characters, a leading dot, 255 bytes) becomes its printable part, cut to fit, plus
+    ``-`` and 8 hex digits of the SHA-256 of its bytes, so names that differ only in what was
+    replaced stay apart and the same name always maps the same way.  A name that is safe here
+    can still start a spreadsheet formula (``=HYPERLINK(…)``): CSV writers neutralise cells."""
+    name = os.fsencode(Path(path).name or Path(path).resolve().name or "submission")
+    name = name[:-3] if name.endswith(b".py") else name[:-6] if name.endswith(b".ipynb") else name
+    return safe_file_name(name or b"submission")
 
 
-__all__ = ["Staged", "stage", "notebook_to_source", "code_cells_to_source", "is_autograder_test_cell", "register_stubs", "display_name", "json"]
+__all__ = ["PARSE_BLOWUPS", "Staged", "stage", "notebook_to_source", "code_cells_to_source", "is_autograder_test_cell", "register_stubs", "display_name", "json"]

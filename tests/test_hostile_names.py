@@ -1,0 +1,162 @@
+"""Hostile names, trees and files (issue 11, parts 3-5): whatever a submission is called and
+whatever it holds, every submission gets a results file, the batch goes on, the gradebook has no
+cell a spreadsheet would run, and nothing printed holds a raw control character.
+
+The first half checks the pieces directly (fast); the second grades hostile submissions through
+the CLI in ONE batch run (a module fixture, marked slow) and one ``--json`` run, and reads what they
+wrote, like tests/test_hostile.py does.
+"""
+from __future__ import annotations
+
+import csv
+import inspect
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import hostile_support as hs
+from torchdrill import fsutil, safe_text
+from torchdrill.state import RunState, assign_names
+from torchdrill.submission import display_name, stage
+
+CHAPTER = hs.CHAPTER
+CHAPTERS = [CHAPTER]
+STUBS = {CHAPTER: {"eval_no_grad", "detach"}}
+
+# A source that Python's parser cannot hold (RecursionError / MemoryError in ast.parse), under 2 MB.
+DEEP_SOURCES = {
+    "binop": "x = " + "+".join(["1"] * 200_000) + "\n",
+    "unary": "x = " + "-" * 200_000 + "1\n",
+    "calls": "x = f" + "()" * 200_000 + "\n",
+}
+
+
+def _stage(src: Path, into: Path) -> "object":
+    into.mkdir(exist_ok=True)
+    params = inspect.signature(stage).parameters
+    if "stubs_by_chapter" in params:
+        return stage(src, into, CHAPTERS, "en", stubs_by_chapter=STUBS)
+    from torchdrill.submission import register_stubs
+
+    register_stubs({k: sorted(v) for k, v in STUBS.items()})
+    return stage(src, into, CHAPTERS, "en")
+
+
+def _deep_notebook(depth: int = 50_000) -> bytes:
+    return (b'{"cells": [], "metadata": {"x": ' + b"[" * depth + b"]" * depth
+            + b'}, "nbformat": 4, "nbformat_minor": 5}')
+
+
+# ============================================================================ staging (part 5)
+
+def test_hard_linked_chapter_is_refused_like_a_symlink(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    other = tmp_path / "someone_elses.py"
+    shutil.copy(hs.SOLUTION, other)
+    os.link(other, sub / f"{CHAPTER}.py")
+    staged = _stage(sub, tmp_path / "stage")
+    assert staged.files == {}
+    assert any("hard link" in n for n in staged.notes), staged.notes
+
+
+def test_hard_linked_lone_file_is_refused(tmp_path):
+    lone = tmp_path / f"{CHAPTER}.py"
+    shutil.copy(hs.SOLUTION, lone)
+    os.link(lone, tmp_path / "twin.py")
+    staged = _stage(lone, tmp_path / "stage")
+    assert staged.files == {} and any("hard link" in n for n in staged.notes)
+
+
+@pytest.mark.parametrize("kind", sorted(DEEP_SOURCES))
+def test_lone_file_too_deep_to_parse_is_the_students_error(tmp_path, kind):
+    lone = tmp_path / "my_answers.py"            # not named after a chapter: staging parses it
+    lone.write_text(DEEP_SOURCES[kind])
+    staged = _stage(lone, tmp_path / "stage")
+    assert staged.files == {}
+    assert any("nested too deeply" in n for n in staged.notes), staged.notes
+
+
+def test_notebook_too_deep_to_parse_is_the_students_error(tmp_path):
+    nb = tmp_path / f"{CHAPTER}.ipynb"
+    nb.write_bytes(_deep_notebook())
+    staged = _stage(nb, tmp_path / "stage")
+    assert staged.files == {}
+    assert any(("nested too deeply" in n or "not a valid notebook" in n) for n in staged.notes), staged.notes
+
+
+def test_notes_about_hostile_file_names_are_printable(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    for raw in (b"\x1b]0;pwned\x07.py", b"\xff\xfe.ipynb", b"\x1b[2J" + b"x" * 240 + b".py"):
+        with open(os.fsencode(sub) + b"/" + raw, "wb") as f:
+            f.write(b"{}" if raw.endswith(b".ipynb") else b"x = 1\n")
+        os.symlink("/etc/passwd", os.fsencode(sub) + b"/link-" + raw)
+    staged = _stage(sub, tmp_path / "stage")
+    assert staged.notes
+    for note in staged.notes:
+        assert not safe_text.has_control(note), repr(note)
+        json.dumps(note, ensure_ascii=False).encode("utf-8")
+
+
+# ============================================================================ names (part 3)
+
+HOSTILE_NAMES = [b"\xff\xfe-latin1-\xe9", b"n" * 255, b"\x1b]0;title\x07", b"\x1b[2J\x1b[H", b"tab\tand\nnewline",
+                 b"\x1b]52;c;Y3VybCBldmls\x07", b"\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\",
+                 b".hidden", b"\xe2\x80\xaeevil", b"=HYPERLINK(\"http:evil\")", b"@SUM(1+1)", b"+cmd", b"-cmd"]
+
+
+@pytest.mark.parametrize("raw", HOSTILE_NAMES)
+def test_display_name_is_safe_for_files_terminals_and_the_state(raw):
+    name = display_name(Path(os.fsdecode(raw)))
+    assert fsutil.is_safe_name(name) and not safe_text.has_control(name)
+    assert len((name + ".json").encode()) <= 255 and len(f".{name}.html.abcdefgh.tmp".encode()) <= 255
+
+
+def test_names_that_sanitise_alike_stay_apart(tmp_path):
+    raws = [b"bob\x1b", b"bob\x07", b"bob\xff", b"bob\xfe", b"n" * 255, b"n" * 254 + b"m"]
+    paths = []
+    for raw in raws:
+        p = os.fsencode(tmp_path) + b"/" + raw
+        os.mkdir(p)
+        paths.append(Path(os.fsdecode(p)))
+    named, notes = assign_names(paths)
+    names = [n for n, _ in named]
+    assert len({n.casefold() for n in names}) == len(raws)
+    assert all(fsutil.is_safe_name(n) for n in names)
+    assert assign_names(paths) == (named, notes)                      # the same command, the same names
+    for note in notes:
+        assert not safe_text.has_control(note)
+
+
+def test_colliding_long_names_get_a_prefix_that_still_fits(tmp_path):
+    paths = []
+    for parent in (b"p" * 250, b"q" * 250):
+        d = os.fsencode(tmp_path) + b"/" + parent
+        os.mkdir(d)
+        os.mkdir(d + b"/" + b"s" * 255)
+        paths.append(Path(os.fsdecode(d + b"/" + b"s" * 255)))
+    named, _ = assign_names(paths)
+    assert len({n for n, _ in named}) == 2
+    assert all(len(n.encode()) <= fsutil.MAX_NAME_BYTES for n, _ in named)
+
+
+def test_state_stores_paths_that_are_not_utf8_and_results_with_lone_surrogates(tmp_path):
+    raw = os.fsencode(tmp_path) + b"/\xff\xfe\x1b[31mstudent"
+    os.mkdir(raw)
+    with open(raw + f"/{CHAPTER}.py".encode(), "wb") as f:
+        f.write(b"x = 1\n")
+    path = Path(os.fsdecode(raw))
+    with RunState.open(tmp_path / "out") as st:
+        (row,), notes = st.register([path])
+        assert Path(row.path) == path and Path(row.path).is_dir()          # openable again
+        result = {"submission": row.name, "checks": [], "notes": ["caf\udce9 \ud800"]}
+        assert st.finish(row.name, row.fingerprint, result, error=False)
+        ((name, back, _err),) = st.done_results()
+        assert name == row.name and back == result
+        (again,), notes = st.register([path])
+        assert again.status == "done" and not notes                       # same path, same bytes: nothing to do
