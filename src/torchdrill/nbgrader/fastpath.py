@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
+from ..safe_text import echo as print      # student ids and messages are printed: no raw control bytes
 
 TEST_PREFIX = "test_"
 ANSWER_PREFIX = "answer_"
@@ -115,6 +116,7 @@ def grade_nbgrader(course, course_dir: Path, assignment: str, *, lang: str, devi
     """Grade every submission of ``assignment`` and write the scores into the gradebook; returns an exit status."""
     Gradebook, MissingEntry, CourseDirectory = _nbgrader()
     from ..batch import grade_batch
+    from ..state import assign_names
     from ..submission import MAX_FILE_BYTES
 
     course_dir = Path(course_dir).resolve()
@@ -166,14 +168,18 @@ def grade_nbgrader(course, course_dir: Path, assignment: str, *, lang: str, devi
     only = chapters[0] if len(chapters) == 1 else None
     status = grade_batch([work / s for s in students], results_dir, course, lang=lang, device=device, jobs=jobs,
                          only=only, progress=progress, restart=restart)
+    # The batch names each result as state.assign_names does (a student id that is not a safe file
+    # name is mapped): ask it, never rebuild "<student>.json" by hand.
+    named = {os.path.basename(path): name for name, path in assign_names([work / s for s in students])[0]}
     for student, o in outcomes.items():
-        path = results_dir / f"{student}.json"
+        result_name = named.get(student, student)
+        path = results_dir / f"{result_name}.json"
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             o.problems.append("no result (grading did not finish); the gradebook is left as it was")
             continue
-        if (data.get("extra_data") or {}).get("submission") not in (student, None):
+        if (data.get("extra_data") or {}).get("submission") not in (result_name, None):
             o.problems.append("result name clash; the gradebook is left as it was")
             continue
         o.scores, o.broken = _stub_scores(data)

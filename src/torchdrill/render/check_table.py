@@ -14,6 +14,7 @@ from rich.text import Text
 
 from ..i18n import translation
 from ..results import CheckResult, Outcome, SubmissionResult
+from ..safe_text import terminal
 from .gradescope import outcome_label
 
 _STYLE = {Outcome.PASSED: "green", Outcome.NOT_IMPLEMENTED: "yellow", Outcome.WRONG: "red",
@@ -114,12 +115,12 @@ def print_check(result: SubmissionResult, rows: list[StubRow], titles: dict[str,
                 head = Text(f"{_MARK[False]} {c.stub}: {c.title} ", style="bold")
                 head.append(f"({outcome_label(c.outcome, result.lang)})", style=_STYLE[c.outcome])
                 console.print(head)
-                _print_indented(console, c.message, 4)
+                _print_indented(console, terminal(c.message), 4)
         console.print()
     for note in result.notes:
         if note.startswith("sandbox isolation reduced"):
             continue        # expected on a student's machine: not theirs to act on
-        console.print(Text(f"• {note}", style="yellow"))
+        console.print(Text(terminal(f"• {note}"), style="yellow"))
     if result.error:
         console.print(Text(_("grader error: this is not your fault, please tell the course staff."), style="bold red"))
     all_passed = all(r.outcome in (Outcome.PASSED, None) for r in rows)

@@ -1,7 +1,9 @@
 """gradebook.csv: one row per submission, one column per stub (course order), and the total.
 
 Rows are sorted by submission name and numbers are written the same way every time, so that
-the same results give a byte-identical file (reruns, resumed runs).  Nothing here imports torch.
+the same results give a byte-identical file (reruns, resumed runs).  Every cell goes through
+:func:`torchdrill.safe_text.csv_cell`: a submission named ``=HYPERLINK(…)`` or ``@SUM(…)`` is text
+in a spreadsheet, never a formula (OWASP's CSV injection advice).  Nothing here imports torch.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..results import SubmissionResult
+from ..safe_text import csv_row
 from .gradescope import write_atomic
 
 
@@ -27,10 +30,10 @@ def _num(x: float) -> str:
 def gradebook_csv(results: Iterable[SubmissionResult], stubs: list[str]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["submission", *stubs, "total"])
+    w.writerow(csv_row(["submission", *stubs, "total"]))
     for r in sorted(results, key=lambda r: r.submission):
         scores = r.stub_scores()
-        w.writerow([r.submission, *[_num(scores.get(q, 0.0)) for q in stubs], _num(r.score)])
+        w.writerow(csv_row([r.submission, *[_num(scores.get(q, 0.0)) for q in stubs], _num(r.score)]))
     return buf.getvalue()
 
 

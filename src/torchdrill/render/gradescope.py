@@ -8,8 +8,6 @@ Fields as Gradescope documents them: top-level ``score``, ``execution_time``, ``
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from ..i18n import gettext_for
@@ -78,25 +76,12 @@ def results_json(result: SubmissionResult) -> dict:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)      # mkstemp makes 0600; results are for staff to read
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write via a temporary file and rename, so a reader never sees half a file (readable by
+    staff as the umask allows; a short temporary name, whatever the target's length; a lone
+    surrogate in a student's text written as its escape: see :func:`torchdrill.fsutil.write_atomic`)."""
+    from ..fsutil import write_atomic as _write_atomic
+
+    _write_atomic(path, text)
 
 
 def write_results(result: SubmissionResult, path: Path) -> None:

@@ -11,12 +11,11 @@ on the whole class.  Feedback files depend only on their own result.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
+from ..fsutil import write_atomic
 from .load import Graded, load_results, result_from_gradescope
 from .summary import Summary, summarise
 
@@ -65,19 +64,6 @@ def write_report(folder: Path, course=None, *, lang: str = "en", feedback: bool 
 
 
 def _write(path: Path, text: str) -> None:
-    """Atomically (temporary file, then rename), readable as the umask allows: reports are shared."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Atomically (temporary file, then rename), readable as the umask allows: reports are shared.
+    The temporary name is short whatever ``path``'s (a submission's name may be 250 bytes)."""
+    write_atomic(path, text)
