@@ -94,8 +94,11 @@ def predict(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """학습한 모델로 예측 / Predict with a trained model.
 
     과제 / Task:
-        기울기를 추적하지 않고 `model(x)`를 계산해 돌려주세요.
-        Compute and return `model(x)` without tracking gradients.
+        기울기를 추적하지 않고 `model(x)`를 계산해 돌려주세요. 모델은 받은 그대로 두어야 합니다:
+        매개변수의 값과 `requires_grad`, 그리고 학습/평가 모드(`model.training`)가 바뀌면 안 됩니다.
+        Compute and return `model(x)` without tracking gradients. Leave the model as it came: its
+        parameters' values and `requires_grad`, and its train/eval mode (`model.training`), must not
+        change.
 
     입력 / Input:
         model: `torch.nn.Module` (예: 학습한 `torch.nn.Linear`) / e.g. a trained
@@ -113,8 +116,15 @@ def predict(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
 
     주의 / Watch out:
         모델의 매개변수는 requires_grad이므로 그냥 부르면 그래프가 만들어집니다. 결과를 나중에
-        떼어 내는 것보다 처음부터 기록하지 않는 것이 맞습니다 (ex05).
+        떼어 내는 것보다 처음부터 기록하지 않는 것이 맞습니다 (ex05). `model.eval()`과
+        `model.train()`은 호출한 쪽의 모델 모드를 바꿉니다. 모드를 바꿨다면 원래 모드로 되돌려
+        놓으세요. `torch.set_grad_enabled(False)`를 문장으로 부르면 이 함수가 끝난 뒤에도 기록이
+        꺼진 채로 남습니다. 결과는 모델과 `x`가 있는 장치에 두세요.
         The model's parameters require grad, so a plain call builds a graph. Not recording it in
         the first place is the right way, rather than detaching afterwards (ex05).
+        `model.eval()` and `model.train()` change the caller's model: if you switch the mode, put
+        the original one back. `torch.set_grad_enabled(False)` called as a statement leaves
+        recording off after this function returns. Keep the result on the device of the model
+        and `x`.
     """
     raise NotImplementedError("아직 구현하지 않았습니다 / not implemented yet")

@@ -19,6 +19,11 @@ from torchdrill.grading import check, checks, function, make, probe, wrong
 RTOL, ATOL = 1e-4, 1e-5
 
 
+def N_(text: str) -> str:
+    """Mark a text kept in a constant as a message id: extracted into the catalog, translated when shown."""
+    return text
+
+
 
 
 def _fn_label(name, params):
@@ -48,8 +53,9 @@ def _expect(got, expected, *, what, hint, dtype_hint, **kw):
 
 # ---------------------------------------------------------------------------- grad_at
 
-GRAD_AT_HINT = ("make x a float32 0-dim tensor that requires grad, compute f(x), call backward() and return "
-                "x.grad (a tensor, not .item())")
+GRAD_AT_HINT = N_("x may be an int (the lecture writes grad_at(f, 2)) and an integer tensor cannot require grad: make x "
+                "a float32 0-dim tensor that requires grad (dtype=torch.float32), compute f(x), call backward() and "
+                "return x.grad (a tensor, not .item())")
 
 
 def _grad_at_expected(f, x):
@@ -74,8 +80,9 @@ def _grad_at_unseen(student, name, params, x, label=None):
 
 # The lecture's examples with their derivatives worked out by hand (course contract, grad_at's docstring):
 # d/dx (x² + 3x + 5) = 2x + 3 = 7 at x = 2; d/dx (3x² + 2) = 6x = 6 at x = 1. Both are exact in float32.
-GRAD_AT_EXAMPLES = [({"coeffs": [5.0, 3.0, 1.0]}, 2.0, 7.0, "f = x**2 + 3*x + 5"),
-                    ({"coeffs": [2.0, 0.0, 3.0]}, 1.0, 6.0, "f = 3*x**2 + 2")]
+# The points are the integers the lecture writes (grad_at(f, 2)): they are graded as written.
+GRAD_AT_EXAMPLES = [({"coeffs": [5.0, 3.0, 1.0]}, 2, 7.0, "f = x**2 + 3*x + 5"),
+                    ({"coeffs": [2.0, 0.0, 3.0]}, 1, 6.0, "f = 3*x**2 + 2")]
 
 
 @check("grad_at", en="the lecture's examples: x²+3x+5 at 2, 3x²+2 at 1", ko="강의 예제: x²+3x+5의 2에서, 3x²+2의 1에서",
@@ -102,10 +109,32 @@ def test_grad_at_other(student):
         _grad_at_unseen(student, name, params, x, label)
 
 
+AUTOGRAD_HINT = N_("this f has a kink at x, or a part cut off the graph with detach(), so a difference quotient "
+                   "(f(x + h) - f(x - h)) / 2h gives another number than autograd does: make x a float32 tensor that "
+                   "requires grad, compute f(x) and let backward() (or torch.autograd.grad) give the derivative")
+#: (function, its parameters, the point): autograd's answer is defined there and differs from any finite difference
+AUTOGRAD_CASES = [("relu_kink", {"a": 2.0, "b": 0.5, "k": 1.0, "c": 0.25}, 1),
+                  ("relu_kink", {"a": -1.0, "b": 3.0, "k": -2.0, "c": 0.5}, -2),
+                  ("straight_through", {"a": 1.5}, 0.3)]
+
+
+@check("grad_at", en="autograd's derivative where finite differences give another (a kink, detach)",
+       ko="유한 차분과 값이 다른 곳에서 autograd의 도함수 (꺾인 점, detach)")
+def test_grad_at_autograd(student):
+    for name, params, x in AUTOGRAD_CASES:
+        expected = _grad_at_expected(function(name, **params), x)
+        r = student.call("grad_at", make("fn", name, **params), x, expected=f"a 0-dim float32 tensor, df/dx at {x}",
+                         hint=AUTOGRAD_HINT)
+        _expect(r.value, expected, what=f"grad_at(f, {x}) for f = {_fn_label(name, params)}", device=None,
+                requires_grad=False, hint=AUTOGRAD_HINT,
+                dtype_hint="build x with dtype=torch.float32, so df/dx is float32 too")
+
+
 # ---------------------------------------------------------------------------- grad_of_sum
 
-SUM_HINT = ("make one float32 tensor of all of xs that requires grad, reduce f of it with sum() (not mean()), "
-            "call backward() once and return the tensor's .grad")
+SUM_HINT = N_("xs may hold ints (the lecture writes [1, 2, 3]) and an integer tensor cannot require grad: make one "
+            "float32 tensor of all of xs (dtype=torch.float32) that requires grad, reduce f of it with sum() (not "
+            "mean()), call backward() once and return the tensor's .grad")
 
 
 def _sum_expected(f, xs):
@@ -131,7 +160,7 @@ def _points(seed, n):
 @check("grad_of_sum", en="the lecture's example: 2x²+3x at [1, 2, 3]", ko="강의 예제: 2x²+3x의 [1, 2, 3]에서", visible=True)
 def test_grad_of_sum_example(student):
     # d/dx (2x² + 3x) = 4x + 3 at 1, 2, 3 (the lecture's numbers)
-    _sum_case(student, "poly", {"coeffs": [0.0, 3.0, 2.0]}, [1.0, 2.0, 3.0], torch.tensor([7.0, 11.0, 15.0]),
+    _sum_case(student, "poly", {"coeffs": [0.0, 3.0, 2.0]}, [1, 2, 3], torch.tensor([7.0, 11.0, 15.0]),
               "f = 2*x**2 + 3*x")
 
 
@@ -149,6 +178,18 @@ def test_grad_of_sum_matvec(student):
     xs = _points(4302, 4)
     _sum_case(student, "matvec", {"A": A}, xs, _sum_expected(function("matvec", A=A), xs),
               "f(x) = A @ x with a random 4x4 matrix A")
+
+
+@check("grad_of_sum", en="integer points, and autograd where finite differences differ",
+       ko="정수 점, 그리고 유한 차분과 값이 다른 곳에서의 autograd")
+def test_grad_of_sum_autograd(student):
+    for name, params, xs in [("relu_kink", {"a": 2.0, "b": 0.5, "k": 1.0, "c": 0.25}, [1, 2, -1, 0]),
+                             ("straight_through", {"a": -0.5}, [0.3, -1.2, 2, 0.75])]:
+        r = student.call("grad_of_sum", make("fn", name, **params), xs,
+                         expected=f"a float32 tensor of shape ({len(xs)},)", hint=AUTOGRAD_HINT)
+        _expect(r.value, _sum_expected(function(name, **params), xs),
+                what=f"grad_of_sum(f, {xs}) for f = {_fn_label(name, params)}", device=None, hint=AUTOGRAD_HINT,
+                dtype_hint="build x with dtype=torch.float32, so the gradient is float32 too")
 
 
 # ---------------------------------------------------------------------------- vjp

@@ -17,6 +17,7 @@ UNSEEN = [
     ("sin_sq", {"a": 0.7}, 1.3, 4),
     ("cube_chain", {"a": -1.5, "b": 0.5}, -0.4, 3),
     ("exp_mix", {"a": 0.3, "b": -1.0}, 0.25, 5),
+    ("poly", {"coeffs": [0.5, -1.0, 0.75]}, -3, 4),          # an integer x0, as the lecture writes them
 ]
 LENGTHS = [
     ("tanh_scale", {"a": 2.0}, -0.75, 1),
@@ -48,10 +49,28 @@ def _hint(got, stub, accumulated, fresh):
     return ""
 
 
+def N_(text: str) -> str:
+    """Mark a text kept in a constant as a message id: extracted into the catalog, translated when shown."""
+    return text
+
+
+#: what a crash is told: the whole recipe, including what an integer x0 (the lecture's x0 = 2) needs
+CRASH_HINTS = {
+    "accumulated_grads": N_("build x once from x0 as a float32 tensor that requires grad (x0 may be an int, as in the "
+                            "lecture's x0 = 2, and an integer tensor cannot require grad: ask for dtype=torch.float32); "
+                            "then, steps times, compute f(x), call backward() and append x.grad.item()"),
+    "fresh_grads": N_("build x once from x0 as a float32 tensor that requires grad (x0 may be an int, as in the "
+                      "lecture's x0 = 2, and an integer tensor cannot require grad: ask for dtype=torch.float32); then, "
+                      "steps times, reset x.grad (it is None before the first pass), compute f(x), call backward() and "
+                      "append x.grad.item()"),
+}
+
+
 def _grade(student, stub, name, params, x0, steps, accumulated, fresh):
     """``stub`` on the kit function ``name``, against the lists both stubs should give."""
     expected = accumulated if stub == "accumulated_grads" else fresh
-    r = student.call(stub, make("fn", name, **params), x0, steps)
+    r = student.call(stub, make("fn", name, **params), x0, steps, expected=f"a list of {steps} floats",
+                     hint=CRASH_HINTS[stub])
     checks.expect_floats(r.value, expected, what=f"{stub}(f, x0={x0}, steps={steps})",
                          hint=_hint(r.value, stub, accumulated, fresh))
 
@@ -62,7 +81,7 @@ def _grade_unseen(student, reference, stub, name, params, x0, steps):
            reference.fresh_grads(f, x0, steps))
 
 
-# The lecture's example (course contract and the docstrings): f = x², x0 = 2, three passes. df/dx = 2x = 4,
+# The lecture's example (course contract and the docstrings): f = x², x0 = 2 (the integer, as written), three passes. df/dx = 2x = 4,
 # exact in float32: it piles up to [4, 8, 12] without a reset, and stays [4, 4, 4] with one.
 EXAMPLE_ACCUMULATED = [4.0, 8.0, 12.0]
 EXAMPLE_FRESH = [4.0, 4.0, 4.0]
@@ -73,7 +92,7 @@ EXAMPLE_FRESH = [4.0, 4.0, 4.0]
 @check("accumulated_grads", en="the lecture's example: f = x², x0 = 2, 3 passes → [4, 8, 12]",
        ko="강의 예제: f = x², x0 = 2, 3번 → [4, 8, 12]", visible=True)
 def test_accumulated_example(student):
-    _grade(student, "accumulated_grads", "square", {}, 2.0, 3, EXAMPLE_ACCUMULATED, EXAMPLE_FRESH)
+    _grade(student, "accumulated_grads", "square", {}, 2, 3, EXAMPLE_ACCUMULATED, EXAMPLE_FRESH)
 
 
 @check("accumulated_grads", en="other functions and starting points", ko="다른 함수와 시작점")
@@ -93,7 +112,7 @@ def test_accumulated_lengths(student, reference):
 @check("fresh_grads", en="the lecture's example: f = x², x0 = 2, 3 passes → [4, 4, 4]",
        ko="강의 예제: f = x², x0 = 2, 3번 → [4, 4, 4]", visible=True)
 def test_fresh_example(student):
-    _grade(student, "fresh_grads", "square", {}, 2.0, 3, EXAMPLE_ACCUMULATED, EXAMPLE_FRESH)
+    _grade(student, "fresh_grads", "square", {}, 2, 3, EXAMPLE_ACCUMULATED, EXAMPLE_FRESH)
 
 
 @check("fresh_grads", en="other functions and starting points", ko="다른 함수와 시작점")

@@ -17,7 +17,7 @@ import torch
 
 
 def accumulated_grads(
-    f: Callable[[torch.Tensor], torch.Tensor], x0: float, steps: int
+    f: Callable[[torch.Tensor], torch.Tensor], x0: int | float, steps: int
 ) -> list[float]:
     """초기화 없이 쌓이는 기울기 / Gradients that pile up.
 
@@ -32,23 +32,26 @@ def accumulated_grads(
     입력 / Input:
         f: 텐서 하나를 받아 0차원 텐서를 돌려주는 미분 가능한 함수 / a differentiable function of
         one tensor returning a 0-dim tensor.
-        x0: float.
+        x0: int 또는 float (강의 예제처럼 정수 `2`가 올 수 있음) / an int or a float (an integer
+        such as `2`, as in the lecture's example).
         steps: 0 이상의 int / an int ≥ 0.
 
     출력 / Output:
         길이 `steps`인 float 리스트 / a list of `steps` floats.
 
     예시 / Example:
-        >>> accumulated_grads(lambda x: x**2, 2.0, 3)     # 2x = 4를 계속 더함 / adds 4 each time
+        >>> accumulated_grads(lambda x: x**2, 2, 3)       # 2x = 4를 계속 더함 / adds 4 each time
         [4.0, 8.0, 12.0]
 
     주의 / Watch out:
         `backward()`를 부를 때마다 f(x)를 새로 계산해야 합니다. 한 그래프로 `backward()`를 두 번
         부르면 오류가 납니다. 리스트에는 텐서가 아니라 float를 넣으세요 (같은 `.grad` 텐서를 여러
-        번 넣으면 모두 마지막 값이 됩니다).
+        번 넣으면 모두 마지막 값이 됩니다). 정수 `x0`로 만든 텐서는 int64라서 미분을 추적할 수 없으니
+        dtype을 float32로 지정하세요.
         Compute f(x) anew before every `backward()`: a second `backward()` through the same graph
         raises an error. Put floats, not tensors, into the list (the same `.grad` tensor appended
-        several times would show its last value everywhere).
+        several times would show its last value everywhere). A tensor built from an integer `x0` is
+        int64 and cannot track gradients: ask for dtype float32.
     """
     # BEGIN SOLUTION
     x = torch.tensor(float(x0), dtype=torch.float32, requires_grad=True)
@@ -60,7 +63,7 @@ def accumulated_grads(
     # END SOLUTION
 
 
-def fresh_grads(f: Callable[[torch.Tensor], torch.Tensor], x0: float, steps: int) -> list[float]:
+def fresh_grads(f: Callable[[torch.Tensor], torch.Tensor], x0: int | float, steps: int) -> list[float]:
     """매번 초기화한 기울기 / Gradients reset every time.
 
     과제 / Task:
@@ -72,14 +75,15 @@ def fresh_grads(f: Callable[[torch.Tensor], torch.Tensor], x0: float, steps: int
     입력 / Input:
         f: 텐서 하나를 받아 0차원 텐서를 돌려주는 미분 가능한 함수 / a differentiable function of
         one tensor returning a 0-dim tensor.
-        x0: float.
+        x0: int 또는 float (강의 예제처럼 정수 `2`가 올 수 있음) / an int or a float (an integer
+        such as `2`, as in the lecture's example).
         steps: 0 이상의 int / an int ≥ 0.
 
     출력 / Output:
         길이 `steps`인 float 리스트 / a list of `steps` floats.
 
     예시 / Example:
-        >>> fresh_grads(lambda x: x**2, 2.0, 3)
+        >>> fresh_grads(lambda x: x**2, 2, 3)
         [4.0, 4.0, 4.0]
 
     주의 / Watch out:

@@ -3,7 +3,7 @@ import torch
 
 
 def accumulated_grads(f, x0, steps):
-    x = torch.tensor([x0]).squeeze().requires_grad_()
+    x = torch.tensor([x0], dtype=torch.float32).squeeze().requires_grad_()
     y = f(x)
     out = []
     while len(out) < steps:
