@@ -254,6 +254,19 @@ def run_cli(args: list[str], workdir: Path, timeout: float) -> Run:
     return Run(data["rc"], data["seconds"], data["leftovers"], done.stdout, done.stderr)
 
 
+def run_cli_raw(args: list[str], workdir: Path, timeout: float) -> Run:
+    """:func:`run_cli`, with stdout and stderr read as bytes and decoded with ``surrogateescape``:
+    a byte that is not UTF-8 on the terminal shows up as a lone surrogate instead of failing the
+    decode (tests look for raw control bytes in what an instructor's terminal would receive)."""
+    report = workdir / f"reaper-{time.monotonic_ns()}.json"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "reap", str(report), "--", *cli(), *args]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
+    done = subprocess.run(cmd, cwd=workdir, capture_output=True, timeout=timeout, env=env)
+    data = json.loads(report.read_text())
+    return Run(data["rc"], data["seconds"], data["leftovers"], done.stdout.decode("utf-8", "surrogateescape"),
+               done.stderr.decode("utf-8", "surrogateescape"))
+
+
 # ----------------------------------------------------------------------------- files
 
 def snapshot(paths: list[Path]) -> dict[str, tuple]:

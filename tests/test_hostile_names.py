@@ -222,3 +222,222 @@ def test_state_stores_paths_that_are_not_utf8_and_results_with_lone_surrogates(t
         assert name == row.name and back == result
         (again,), notes = st.register([path])
         assert again.status == "done" and not notes                       # same path, same bytes: nothing to do
+
+
+# ============================================================================ through the CLI (slow)
+# One batch run grades every case below (``--jobs 2``), and one ``--json`` run grades a submission
+# whose name and messages hold ESC sequences and whose code writes a 3,000-level tree at run time.
+
+DEEP_TREE_ATTACK = '''
+
+import os as _os
+
+
+def _deep_tree(levels=3000):
+    """A tree deeper than PATH_MAX and Python's recursion limit, in the working folder."""
+    try:
+        fd = _os.open(".", _os.O_RDONLY)
+        for _ in range(levels):
+            _os.mkdir("d", dir_fd=fd)
+            nxt = _os.open("d", _os.O_RDONLY, dir_fd=fd)
+            _os.close(fd)
+            fd = nxt
+        _os.close(fd)
+    except OSError:
+        pass
+
+
+_deep_tree()
+'''
+
+ESC_MESSAGE_ATTACK = '''
+
+import sys as _sys
+
+_ESC = "\\x1b]0;pwned\\x07\\x1b[2J\\x1b]52;c;Y3VybCBldmls\\x07\\x1b]8;;http://evil.example\\x1b\\\\x\\x1b]8;;\\x1b\\\\\\x9b31m"
+
+
+def detach(y):
+    print(_ESC, file=_sys.stderr)
+    print(_ESC)
+    raise ValueError("broken " + _ESC + " caf\\udce9")
+'''
+
+# name (bytes) -> (kind, stubs that must score 0, stubs that must keep full points, words in the notes)
+HONEST_BOTH = ("eval_no_grad", "detach")
+CLI_CASES: dict[bytes, tuple[str, tuple, tuple, tuple]] = {
+    b"alice": ("honest", (), HONEST_BOTH, ()),
+    b'=HYPERLINK("http:evil.example","grade")': ("honest", (), HONEST_BOTH, ()),
+    b"@SUM(1+1)": ("honest", (), HONEST_BOTH, ()),
+    b"+cmd|' -C calc'!A0": ("honest", (), HONEST_BOTH, ()),
+    b"-cmd": ("honest", (), HONEST_BOTH, ()),
+    b"\t=1+1": ("honest", (), HONEST_BOTH, ()),
+    b"\x1b[2J\x1b[Hclear": ("honest", (), HONEST_BOTH, ()),
+    b"\x1b]0;pwned\x07title": ("honest", (), HONEST_BOTH, ()),
+    b"\x1b]52;c;Y3VybCBldmls\x07clip": ("honest", (), HONEST_BOTH, ()),
+    b"\x1b]8;;http:evil\x1b\\link\x1b]8;;\x1b\\": ("honest", (), HONEST_BOTH, ()),
+    b"\xff\xfe-latin1-caf\xe9": ("honest", (), HONEST_BOTH, ()),
+    b"n" * 255: ("honest", (), HONEST_BOTH, ()),
+    b"ctl\x07\x08\x7f\xc2\x9b\xe2\x80\xae": ("honest", (), HONEST_BOTH, ()),
+    b"bob\x1b": ("honest", (), HONEST_BOTH, ()),
+    b"bob\x07": ("honest", (), HONEST_BOTH, ()),
+    b"deep_tree_in_folder": ("tree_folder", (), HONEST_BOTH, ()),
+    b"deep_tree_at_run_time": ("tree_runtime", (), HONEST_BOTH, ()),
+    b"hard_linked": ("hardlink", HONEST_BOTH, (), ("hard link",)),
+    b"deep_py_lone": ("deep_py", HONEST_BOTH, (), ("nested too deeply",)),
+    b"deep_py_chapter": ("deep_py_chapter", HONEST_BOTH, (), ()),
+    b"deep_notebook": ("deep_notebook", HONEST_BOTH, (), ()),
+    b"esc_messages": ("esc_messages", ("detach",), ("eval_no_grad",), ()),
+}
+BATCH_TIMEOUT = 900
+
+
+def _build_case(root: Path, raw: bytes, kind: str) -> Path:
+    dest = os.fsencode(root) + b"/" + raw
+    os.mkdir(dest)
+    path = Path(os.fsdecode(dest))
+    chapter = path / f"{CHAPTER}.py"
+    solution = hs.solution_text()
+    if kind == "honest":
+        chapter.write_text(solution, encoding="utf-8")
+    elif kind == "tree_folder":
+        chapter.write_text(solution, encoding="utf-8")
+        (path / "junk").mkdir()
+        from test_fsutil import _deep_tree
+
+        _deep_tree(path / "junk", 3_000)
+    elif kind == "tree_runtime":
+        chapter.write_text(solution + DEEP_TREE_ATTACK, encoding="utf-8")
+    elif kind == "hardlink":
+        chapter.write_text(solution, encoding="utf-8")
+        (path / "backup").mkdir()
+        os.link(chapter, path / "backup" / "copy.txt")
+    elif kind == "deep_py":
+        (path / "my_answers.py").write_text(solution + DEEP_SOURCES["binop"], encoding="utf-8")
+    elif kind == "deep_py_chapter":
+        chapter.write_text(solution + DEEP_SOURCES["calls"], encoding="utf-8")
+    elif kind == "deep_notebook":
+        (path / f"{CHAPTER}.ipynb").write_bytes(_deep_notebook())
+    elif kind == "esc_messages":
+        chapter.write_text(solution + ESC_MESSAGE_ATTACK, encoding="utf-8")
+    else:
+        raise KeyError(kind)
+    return path
+
+
+class CliRuns:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.subs = tmp / "subs"
+        self.subs.mkdir()
+        self.out = tmp / "out"
+        self.paths = {raw: _build_case(self.subs, raw, kind) for raw, (kind, *_rest) in CLI_CASES.items()}
+        named, _ = assign_names(list(self.paths.values()))
+        by_path = {p: n for n, p in named}
+        self.names = {raw: by_path[os.path.abspath(p)] for raw, p in self.paths.items()}
+        # The --json run: an ESC-laden name, ESC in messages, a deep tree written at run time.
+        (tmp / "single").mkdir()
+        self.single = _build_case(tmp / "single", b"\x1b]0;pwned\x07\x1b[2Jsolo", "esc_messages")
+        with open(self.single / f"{CHAPTER}.py", "a", encoding="utf-8") as f:
+            f.write(DEEP_TREE_ATTACK)
+        self.single_json = tmp / "single.json"
+        self.before = self.snapshot()
+
+    def run(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        common = ["--only", CHAPTER, "--lang", "en", "--device", "cpu", "--course", str(hs.ROOT / "course.yml")]
+        batch = ["grade", *[str(p) for p in self.paths.values()], "--out", str(self.out), "--jobs", "2",
+                 "--no-progress", *common]
+        single = ["grade", str(self.single), "--json", str(self.single_json), *common]
+        with ThreadPoolExecutor(2) as pool:
+            b = pool.submit(hs.run_cli_raw, batch, self.tmp, BATCH_TIMEOUT)
+            s = pool.submit(hs.run_cli_raw, single, self.tmp, BATCH_TIMEOUT)
+            self.batch, self.json_run = b.result(), s.result()
+        self.after = self.snapshot()
+
+    def snapshot(self) -> dict:
+        """The submissions' own files, two levels down (hs.snapshot would recurse into the
+        3,000-level tree), and the course files."""
+        out = hs.snapshot([hs.SOLUTION, hs.ROOT / "course.yml"])
+        for case in [*self.paths.values(), self.single]:
+            for d in (case, *[case / e for e in os.listdir(case) if (case / e).is_dir()]):
+                for e in sorted(os.listdir(d)):
+                    st = os.lstat(d / e)
+                    out[os.fsencode(d / e)] = (st.st_mode, st.st_size, st.st_mtime_ns, st.st_nlink)
+        return out
+
+
+@pytest.fixture(scope="module")
+def cli_runs(tmp_path_factory):
+    r = CliRuns(tmp_path_factory.mktemp("hostile-names"))
+    r.run()
+    yield r
+    for p in [*r.paths.values(), r.single]:
+        fsutil.remove_tree(p)
+
+
+def _rc_doc(run) -> str:
+    return f"exit status {run.rc}\n--- stderr:\n{run.stderr[-3000:]}"
+
+
+@pytest.mark.slow
+def test_batch_exits_zero_and_every_submission_has_a_results_file(cli_runs):
+    assert cli_runs.batch.rc == 0, _rc_doc(cli_runs.batch)
+    written = {p.name[:-5] for p in cli_runs.out.glob("*.json")}
+    assert written == set(cli_runs.names.values())
+    assert len(set(cli_runs.names.values())) == len(CLI_CASES)          # names that sanitise alike stay apart
+    for name in cli_runs.names.values():
+        assert fsutil.is_safe_name(name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("raw", list(CLI_CASES), ids=[fsutil.safe_file_name(r)[:40] for r in CLI_CASES])
+def test_each_case_scores_within_bounds(cli_runs, raw):
+    _kind, zero, full, notes = CLI_CASES[raw]
+    g = hs.Graded.load(cli_runs.out / f"{cli_runs.names[raw]}.json")
+    assert g.data["extra_data"]["submission"] == cli_runs.names[raw]
+    assert not g.data["extra_data"]["grading_failed"], g.data["output"]
+    for stub in zero:
+        assert g.score(stub) == 0, (stub, g.data["output"])
+    for stub in full:
+        assert g.score(stub) == pytest.approx(hs.STUBS[stub]), (stub, g.failed_outputs(stub))
+    for w in notes:
+        assert w in g.data["output"], g.data["output"]
+    assert g.data["execution_time"] < 120
+    for t in g.data["tests"]:
+        assert 0 <= t["score"] <= t["max_score"] and t["output"].strip()
+
+
+@pytest.mark.slow
+def test_gradebook_is_complete_and_holds_no_formula(cli_runs):
+    rows = list(csv.reader(io.StringIO((cli_runs.out / "gradebook.csv").read_text(encoding="utf-8"))))
+    assert len(rows) == len(CLI_CASES) + 1
+    assert {r[0].removeprefix("'") for r in rows[1:]} == set(cli_runs.names.values())
+    assert safe_text.formula_cells(rows) == [], safe_text.formula_cells(rows)
+
+
+@pytest.mark.slow
+def test_nothing_printed_holds_a_control_byte(cli_runs):
+    for run in (cli_runs.batch, cli_runs.json_run):
+        for stream in (run.stdout, run.stderr):
+            assert not safe_text.has_control(stream), [m.group(0) for m in
+                                                       safe_text._UNSAFE_TERMINAL.finditer(stream)][:10]
+
+
+@pytest.mark.slow
+def test_json_run_with_hostile_name_messages_and_a_deep_tree_writes_its_result(cli_runs):
+    run = cli_runs.json_run
+    assert run.rc == 0, _rc_doc(run)
+    g = hs.Graded.load(cli_runs.single_json)
+    assert fsutil.is_safe_name(g.data["extra_data"]["submission"])
+    assert g.score("eval_no_grad") == pytest.approx(hs.STUBS["eval_no_grad"]) and g.score("detach") == 0
+    assert "broken" in "\n".join(g.failed_outputs("detach"))
+
+
+@pytest.mark.slow
+def test_no_process_left_and_no_file_changed(cli_runs):
+    for run in (cli_runs.batch, cli_runs.json_run):
+        assert run.leftovers == [], run.leftovers
+    changed = {k for k in set(cli_runs.before) | set(cli_runs.after) if cli_runs.before.get(k) != cli_runs.after.get(k)}
+    assert not changed, sorted(changed)[:10]

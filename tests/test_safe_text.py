@@ -24,6 +24,10 @@ def test_plain_cells_unchanged(cell):
     assert safe_text.csv_cell(cell) == ("" if cell is None else str(cell))
 
 
+def test_the_formula_detector_sees_raw_formulas():
+    assert safe_text.formula_cells([FORMULAS, ["ok"]]) == FORMULAS
+
+
 def test_a_written_row_parses_back_with_no_formula():
     buf = io.StringIO()
     csv.writer(buf).writerow(safe_text.csv_row(FORMULAS + ["ok, with comma", 'quote"d']))
