@@ -22,6 +22,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "gradescope": ("gradescope", "build a Gradescope autograder zip (setup.sh, run_autograder, graders)"),
     "nbgrader": ("nbgrader", "create or update an nbgrader course directory (notebooks, nbgrader_config.py)"),
     "export": ("export", "grades of a graded folder as the CSV file Canvas or Moodle imports"),
+    "similarity": ("similarity", "rank pairs of submissions by rarely-shared code in common (a screening aid)"),
     "selftest": ("selftest", "grade mutants of the solutions: what wrong answers do the graders miss?"),
 }
 

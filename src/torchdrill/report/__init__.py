@@ -52,7 +52,8 @@ def write_report(folder: Path, course=None, *, lang: str = "en", feedback: bool 
     summary = summarise(graded, course, folder=folder.name or str(folder), lang=lang)
     files = ReportFiles(html=html_path, json=json_path, summary=summary)
     _write(json_path, json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
-    _write(html_path, render_report(summary, lang=lang, feedback=feedback))
+    similarity = "similarity.html" if (html_path.parent / "similarity.html").is_file() else None
+    _write(html_path, render_report(summary, lang=lang, feedback=feedback, similarity_href=similarity))
     if feedback:
         for g in graded:
             fb = build_feedback(g.name, g.result, course)

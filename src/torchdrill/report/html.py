@@ -84,8 +84,9 @@ def feedback_href(name: str, ext: str) -> str:
     return f"feedback/{quote(name, safe='')}.{ext}"
 
 
-def render_report(summary: Summary, *, lang: str, feedback: bool = True) -> str:
-    """The report page.  ``feedback``: link each student to ``feedback/<name>.html``/``.md``."""
+def render_report(summary: Summary, *, lang: str, feedback: bool = True, similarity_href: str | None = None) -> str:
+    """The report page.  ``feedback``: link each student to ``feedback/<name>.html``/``.md``;
+    ``similarity_href``: link the similarity screening page (``torchdrill similarity --out``)."""
     from . import plots
 
     hist = plots.data_uri(plots.score_histogram(summary)) if summary.submissions else ""
@@ -95,4 +96,5 @@ def render_report(summary: Summary, *, lang: str, feedback: bool = True) -> str:
     links_md = {n: feedback_href(n, "md") for n in names} if feedback else {}
     return environment().get_template("report.html.j2").render(
         s=summary, w=words(lang), lang=lang, hist_uri=hist, rates_uri=rates, palette=plots.PALETTE,
-        links=links, links_md=links_md, top=TOP_FAILURES_SHOWN, outcome=lambda k: status_word(k, lang))
+        links=links, links_md=links_md, top=TOP_FAILURES_SHOWN, outcome=lambda k: status_word(k, lang),
+        similarity_href=similarity_href)
