@@ -96,12 +96,8 @@ def test_the_bundle_has_a_notebook_per_chapter_and_no_outputs(bundle, course):
 
 # ----------------------------------------------------------------------------- executed in a real kernel
 
-def _execute(path: Path) -> "nbformat.NotebookNode":
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(path.parent)}})
-    client.execute()              # raises CellExecutionError when any cell raises
-    return nb
+def _client(nb, folder: Path):
+    return nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
 
 
 def _checks(nb) -> dict[str, tuple[dict, str]]:
@@ -121,34 +117,40 @@ def _checks(nb) -> dict[str, tuple[dict, str]]:
     return out
 
 
-def _solved(bundle, root, chapter) -> Path:
-    """The bundle's notebook with every stub cell replaced by the reference solution's function."""
-    path = bundle.root / "notebooks" / f"{chapter.id}.ipynb"
-    nb = nbformat.read(path, as_version=4)
+def _solutions(root, chapter) -> dict[str, str]:
+    """stub -> the reference solution's function, as a student would paste it into the stub cell."""
     _doc, pieces = read_solution(root / "solutions" / chapter.filename, chapter)
-    solution = {p.name: p.source.rstrip("\n") for p in pieces if p.kind == "stub"}
-    for cell in nb.cells:
-        stub = cell.metadata.get("torchdrill", {}).get("stub")
-        if stub:
-            cell.source = solution[stub.split(".", 1)[1]]
-    done = path.with_name(f"{chapter.id}.solved.ipynb")
-    nbformat.write(nb, done)
-    return done
+    return {chapter.qualname(p.name): p.source.rstrip("\n") for p in pieces if p.kind == "stub"}
 
 
 @pytest.mark.slow
 def test_released_notebooks_untouched_say_not_implemented_and_solved_pass(bundle, course, root):
+    """Each notebook runs top to bottom as released; then, in the same kernel, every stub cell gets
+    the solution and is run again with its check cell, as a student works (one kernel a chapter)."""
     manifest = json.loads((bundle.root / "graders" / "release.json").read_text())["checks"]
     not_yet = outcome_label(Outcome.NOT_IMPLEMENTED, course.language)
     for chapter in course.chapters:
-        untouched = _checks(_execute(bundle.root / "notebooks" / f"{chapter.id}.ipynb"))
-        assert list(untouched) == [chapter.qualname(s) for s in chapter.stubs]
+        path = bundle.root / "notebooks" / f"{chapter.id}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        client = _client(nb, path.parent)
+        with client.setup_kernel():
+            for i, cell in enumerate(nb.cells):
+                client.execute_cell(cell, i)                  # raises CellExecutionError when a cell raises
+            untouched = _checks(nb)
+            solution = _solutions(root, chapter)
+            for i, cell in enumerate(nb.cells):
+                stub = cell.metadata.get("torchdrill", {}).get("stub")
+                if stub:
+                    cell.source = solution[stub]
+                if stub or is_check_cell(cell.source):
+                    client.execute_cell(cell, i)
+            solved = _checks(nb)
+        assert list(untouched) == list(solved) == [chapter.qualname(s) for s in chapter.stubs]
         for qual, (meta, text) in untouched.items():
             assert meta["target"] == qual and meta["ok"] is False, (qual, text)
             assert len(meta["checks"]) == manifest[qual]["visible"] > 0, (qual, text)
             assert {c["outcome"] for c in meta["checks"]} == {"not_implemented"}, (qual, text)
             assert not_yet in text and f"숨겨진 검사 {manifest[qual]['hidden']}개" in text, text
-        solved = _checks(_execute(_solved(bundle, root, chapter)))
         for qual, (meta, text) in solved.items():
             assert meta["ok"] is True, (qual, text)
             assert {c["outcome"] for c in meta["checks"]} == {"passed"}, (qual, text)
@@ -158,8 +160,14 @@ def test_released_notebooks_untouched_say_not_implemented_and_solved_pass(bundle
 @pytest.mark.slow
 def test_a_finished_notebook_is_a_valid_submission(bundle, course, root, tmp_path):
     chapter = course.chapter("ex05_no_grad")
+    nb = nbformat.read(bundle.root / "notebooks" / f"{chapter.id}.ipynb", as_version=4)
+    solution = _solutions(root, chapter)
+    for cell in nb.cells:
+        stub = cell.metadata.get("torchdrill", {}).get("stub")
+        if stub:
+            cell.source = solution[stub]
     done = tmp_path / f"{chapter.id}.ipynb"
-    done.write_bytes(_solved(bundle, root, chapter).read_bytes())
+    nbformat.write(nb, done)
     out = tmp_path / "results.json"
     run = subprocess.run([sys.executable, "-m", "torchdrill", "grade", str(done), "--json", str(out), "--course",
                           str(root), "--only", chapter.id, "--device", "cpu"], capture_output=True, text=True,
