@@ -33,7 +33,7 @@ step() { printf '\n==> %s\n' "$*"; }
 [ -x "$PY" ] || { echo "try_gradescope.sh: no $PY; run scripts/bootstrap first" >&2; exit 1; }
 
 cleanup() {
-    for m in dev/pts dev proc sys; do
+    for m in dev/pts dev proc sys ""; do
         mountpoint -q "$ROOT/$m" 2>/dev/null && umount -l "$ROOT/$m"
     done
     return 0
@@ -54,6 +54,9 @@ debootstrap --variant=minbase "$SUITE" "$ROOT" "$MIRROR" > "$WORK/debootstrap.lo
     || { tail -20 "$WORK/debootstrap.log"; exit 1; }
 tail -1 "$WORK/debootstrap.log"
 chroot "$ROOT" sh -c 'command -v python3 || echo "no python3 in the fresh root"'
+# Gradescope's / is a container's root, a mount point: so is this one (the sandbox makes its
+# mounts private, which needs / to be a mount point)
+mount --bind "$ROOT" "$ROOT"
 mount -t proc proc "$ROOT/proc"
 mount -t sysfs sys "$ROOT/sys"
 mount --bind /dev "$ROOT/dev"
