@@ -31,6 +31,17 @@ from pathlib import Path
 
 #: the width tables are drawn at (Jupyter wraps nothing inside <pre>)
 WIDTH = 100
+#: monospace fonts whose Hangul is exactly two Latin letters wide come first, or the table's borders drift
+HTML_FORMAT = ('<pre style="font-family:\'Noto Sans Mono CJK KR\',\'D2Coding\',\'NanumGothicCoding\',Menlo,'
+               '\'DejaVu Sans Mono\',consolas,monospace;line-height:1.25">{code}</pre>')
+
+
+class _AsciiBoxes(io.StringIO):
+    """Where the console writes: said to be ASCII, so rich draws tables with ``+ - |``.  Box-drawing
+    characters are as wide as a Hangul syllable in CJK monospace fonts and half as wide elsewhere;
+    ASCII lines up with Korean text in any font whose Hangul is two columns wide."""
+
+    encoding = "ascii"
 
 
 class _Lent:
@@ -124,7 +135,7 @@ class NotebookGrader:
         chapter = course.chapter(target.split(".")[0])
         lang = choose_language(request.get("lang") or None, course.language)
         self._ready(course, lang)
-        console = Console(record=True, file=io.StringIO(), width=WIDTH, force_terminal=True,
+        console = Console(record=True, file=_AsciiBoxes(), width=WIDTH, force_terminal=True,
                           color_system="truecolor", highlight=False, force_jupyter=False)
         with tempfile.TemporaryDirectory(prefix="torchdrill-notebook-") as tmp:
             folder = Path(tmp) / f"{chapter.id}.ipynb"      # what check() names in its first line
@@ -146,9 +157,7 @@ class NotebookGrader:
                                            console=console)
             finally:
                 os.chdir(cwd)
-        html = console.export_html(clear=False, inline_styles=True,
-                                   code_format='<pre style="font-family:Menlo,\'DejaVu Sans Mono\',consolas,'
-                                               'monospace;line-height:1.25">{code}</pre>')
+        html = console.export_html(clear=False, inline_styles=True, code_format=HTML_FORMAT)
         text = console.export_text(clear=True, styles=False)
         return {"ok": status == 0, "status": status, "html": html, "text": text, "checks": outcomes}
 
