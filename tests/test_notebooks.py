@@ -166,10 +166,11 @@ def test_a_finished_notebook_is_a_valid_submission(bundle, course, root, tmp_pat
         stub = cell.metadata.get("torchdrill", {}).get("stub")
         if stub:
             cell.source = solution[stub]
-    done = tmp_path / f"{chapter.id}.ipynb"
-    nbformat.write(nb, done)
+    submission = tmp_path / "submission"            # a folder, as Gradescope's /autograder/submission
+    submission.mkdir()
+    nbformat.write(nb, submission / f"{chapter.id}.ipynb")
     out = tmp_path / "results.json"
-    run = subprocess.run([sys.executable, "-m", "torchdrill", "grade", str(done), "--json", str(out), "--course",
+    run = subprocess.run([sys.executable, "-m", "torchdrill", "grade", str(submission), "--json", str(out), "--course",
                           str(root), "--only", chapter.id, "--device", "cpu"], capture_output=True, text=True,
                          timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
