@@ -159,6 +159,8 @@ class NotebookGrader:
                 os.chdir(cwd)
         html = console.export_html(clear=False, inline_styles=True, code_format=HTML_FORMAT)
         text = console.export_text(clear=True, styles=False)
+        if status != 0 and (not outcomes or any(c["outcome"] == "grader_error" for c in outcomes)):
+            self.close()              # a sandbox that broke is not kept: the next check starts a fresh one
         return {"ok": status == 0, "status": status, "html": html, "text": text, "checks": outcomes}
 
     def close(self) -> None:
