@@ -59,6 +59,8 @@ def run(args) -> int:
         where = ", ".join(m.qualname for m in p.matches[:3]) + (" …" if len(p.matches) > 3 else "")
         mark = "  <- worth a look" if p.flagged else ""
         print(f"{rank:3d}. {p.score:7.1f}  {_shown(p.a)} · {_shown(p.b)}  ({_shown(where)}){mark}")
+    for note in result.name_notes:
+        print(f"note: {_shown(note)}", file=sys.stderr)
     for name, notes in result.notes.items():
         for note in notes:
             print(f"note: {_shown(name)}: {_shown(note)}", file=sys.stderr)

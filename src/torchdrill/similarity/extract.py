@@ -38,7 +38,7 @@ class Piece:
     ``k``-th of them is line ``lines[k]`` of that file."""
 
     qualname: str          # "ex07_optimization.train", "ex07_optimization.(other code)"
-    file: str              # the chapter file as staged, "ex07_optimization.py"
+    file: str              # where it is shown from: "ex07_optimization.py", "hw.ipynb (code cells)"
     text: str
     lines: tuple[int, ...]
     tokens: Tokens
@@ -195,6 +195,14 @@ def _stage(path: Path, into: Path, course):
     return submission.stage(path, into, course.chapter_ids, lang="en")
 
 
+def _label(path: Path, chapter_file: str) -> str:
+    """The file a piece is shown from: the submission itself when it is one file (a notebook's line
+    numbers count its code cells, one after the other), else the chapter file in the folder."""
+    if path.is_dir():
+        return chapter_file
+    return f"{path.name} (code cells)" if path.suffix == ".ipynb" else path.name
+
+
 def read_submission(path: Path, name: str, course) -> Submission:
     """Stage ``path`` as grading would and cut every chapter file it holds into pieces."""
     sub = Submission(name=name, path=Path(path))
@@ -210,7 +218,8 @@ def read_submission(path: Path, name: str, course) -> Submission:
                 source = raw.decode("utf-8", errors="replace")
                 sub.notes.append(f"{chapter_id}: not UTF-8; undecodable bytes were replaced")
             chapter = course.chapter(chapter_id)
-            sub.pieces.update(cut(source, chapter_id, list(chapter.stubs), chapter.filename, course_stubs))
+            label = _label(Path(path), chapter.filename)
+            sub.pieces.update(cut(source, chapter_id, list(chapter.stubs), label, course_stubs))
     if not sub.pieces:
         sub.notes.append("no code of the student's own was found")
     return sub

@@ -75,6 +75,7 @@ def side_lines(side: Side) -> list[Line | None]:
         marked[lo:hi] = True
     lines, pos = [], 0
     for k, raw in enumerate(text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")):
+        marked[pos: pos + len(raw) - len(raw.lstrip())] = False     # indentation is never marked
         segments: list[tuple[str, bool]] = []
         start = pos
         for i in range(pos, pos + len(raw) + 1):

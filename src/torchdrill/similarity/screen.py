@@ -10,6 +10,7 @@ NB: rank must see every submission before any pair is scored (the weights depend
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from .rank import Scores, score_pairs, threshold, weight
 #: tokens, three or four lines) of code that only these two submissions wrote
 FLOOR = 12.0
 TOP = 30
+MAX_DETAILED = 500           # pairs detailed at most, however many are worth a look
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class Screening:
     pairs: list[PairDetail]
     notes: dict[str, list[str]] = field(default_factory=dict)
     pieces_read: int = 0
+    name_notes: list[str] = field(default_factory=list)        # arguments that shared a name
+    seconds: dict[str, tuple[float, float]] = field(default_factory=dict)   # stage -> (wall, CPU) seconds
 
     @property
     def flagged(self) -> int:
@@ -123,7 +127,16 @@ def screen(paths: list[Path], course, *, top: int = TOP, floor: float = FLOOR, f
     ``fixed`` when given, else :func:`rank.threshold` with ``floor``."""
     from ..state import assign_names
 
-    named, _notes = assign_names([Path(p) for p in paths])
+    clock, cpu = time.perf_counter(), time.process_time()
+    seconds: dict[str, tuple[float, float]] = {}
+
+    def lap(stage: str) -> None:
+        nonlocal clock, cpu
+        now, now_cpu = time.perf_counter(), time.process_time()
+        seconds[stage] = (now - clock, now_cpu - cpu)
+        clock, cpu = now, now_cpu
+
+    named, name_notes = assign_names([Path(p) for p in paths])
     material: CourseMaterial = course_material(course)
     templates = {ch: boilerplate(tokens) for ch, tokens in material.templates.items()}
 
@@ -132,6 +145,7 @@ def screen(paths: list[Path], course, *, top: int = TOP, floor: float = FLOOR, f
         submissions.append(read_submission(Path(path), name, course))
         if progress:
             progress(len(submissions), len(named))
+    lap("read")
     order = _piece_order(course, submissions)
     index = {q: i for i, q in enumerate(order)}
 
@@ -141,17 +155,20 @@ def screen(paths: list[Path], course, *, top: int = TOP, floor: float = FLOOR, f
     fps: list[dict[str, Fingerprints]] = [{q: prints(p) for q, p in s.pieces.items()} for s in submissions]
     docs = [{index[q]: fp.unique() for q, fp in f.items()} for f in fps]
     reference = {index[q]: prints(p).unique() for q, p in material.reference.items() if q in index}
+    lap("fingerprint")
     scores = score_pairs(docs, reference)
     bar = float(fixed) if fixed is not None else threshold(scores, floor)
 
+    lap("rank")
     details = []
-    shown = max(top, int(np.sum(scores.score >= bar)))
+    shown = min(max(top, int(np.sum(scores.score >= bar))), MAX_DETAILED)
     for k in range(min(shown, len(scores))):
         a, b = int(scores.a[k]), int(scores.b[k])
         details.append(_detail(submissions, fps, docs, index, scores, a, b, float(scores.score[k]), bar))
+    lap("detail")
     notes = {s.name: s.notes for s in submissions if s.notes}
     return Screening([s.name for s in submissions], scores, bar, details, notes,
-                     sum(len(s.pieces) for s in submissions))
+                     sum(len(s.pieces) for s in submissions), list(name_notes), seconds)
 
 
 def _detail(submissions, fps, docs, index, scores: Scores, a: int, b: int, score: float, bar: float) -> PairDetail:
