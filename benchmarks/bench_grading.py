@@ -1,17 +1,21 @@
 """How much grading costs, next to what it has to cost anyway (``import torch``).
 
-Prints medians of several runs on this machine:
-  * ``import torch`` in a fresh interpreter (the floor for any torch grader that starts Python);
-  * one sandboxed call from a warm sandbox (fork + confine + exec the student's file + save + load);
-  * a 100-epoch training loop as one sandboxed call, and the same loop run in-process;
-  * grading one submission through the CLI (``torchdrill grade solutions --json``);
-  * grading a batch of submissions (``--out``), per submission.
+Prints, for this machine, in one run (medians of several where it says so):
+  * ``import torch`` in a fresh interpreter: the floor for any torch grader that starts Python;
+  * a sandbox's start, a call served by a warm child, a new child (fork + confine + first call),
+    and a 100-epoch training loop as one call next to the same loop in-process;
+  * one submission through the CLI end to end (``grade solutions --json``);
+  * the marginal cost of one full-course submission in a batch: the slope between a batch of
+    ``--small`` and one of ``--large`` copies of the solutions (``grade --out``, ``--jobs``
+    workers), so start-up is excluded, and that slope divided by ``import torch``;
+  * a student's ``torchdrill check ex07_optimization`` in a released bundle, minus ``import torch``.
 
-Usage:  .venv/bin/python benchmarks/bench_grading.py [--runs N] [--batch N] [--jobs N]
+Usage:  .venv/bin/python benchmarks/bench_grading.py [--runs N] [--small 4] [--large 20] [--jobs N]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -51,19 +55,36 @@ def timed(fn, runs: int) -> list[float]:
 
 def fmt(samples: list[float], unit: str = "ms") -> str:
     k = 1000 if unit == "ms" else 1
-    return f"{statistics.median(samples) * k:9.1f} {unit}   (min {min(samples) * k:.1f}, max {max(samples) * k:.1f}, n={len(samples)})"
+    return f"{statistics.median(samples) * k:9.2f} {unit}   (min {min(samples) * k:.2f}, max {max(samples) * k:.2f}, n={len(samples)})"
+
+
+def run(cmd: list[str], **kw) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=kw.pop("cwd", ROOT), **kw)
+    return time.perf_counter() - t
+
+
+def batch_seconds(tmp: Path, n: int, jobs: list[str]) -> float:
+    subs = []
+    for i in range(n):
+        dest = tmp / f"b{n}" / f"student{i:03d}"
+        shutil.copytree(ROOT / "solutions", dest)
+        subs.append(str(dest))
+    return run([*CLI, "grade", *subs, "--out", str(tmp / f"out{n}"), "--no-progress", *jobs])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--small", type=int, default=4)
+    ap.add_argument("--large", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=None)
     args = ap.parse_args()
 
     rows = []
-    rows.append(("import torch (fresh interpreter)", fmt(timed(
-        lambda: subprocess.run([sys.executable, "-c", "import torch"], check=True), args.runs), "s")))
+    imports = timed(lambda: run([sys.executable, "-c", "import torch"]), args.runs)
+    import_torch = statistics.median(imports)
+    rows.append(("import torch (fresh interpreter)", fmt(imports, "s")))
 
     import torch
 
@@ -72,42 +93,56 @@ def main() -> None:
     with Sandbox() as sb:
         t = time.perf_counter()
         sb.ready()
-        rows.append(("sandbox start (zygote import + warm-up)", f"{time.perf_counter() - t:9.1f} s"))
+        rows.append(("sandbox start (zygote import + warm-up)", f"{time.perf_counter() - t:9.2f} s"))
         d = sb.stage_dir()
-        (d / "m.py").write_text(LOOP)
-        (d / "m.py").chmod(0o644)
+        for name in ("m.py", "n.py"):
+            (d / name).write_text(LOOP)
+            (d / name).chmod(0o644)
         x, y = torch.tensor([1.0, 2.0, 3.0]), torch.tensor([2.0, 4.0, 6.0])
         sb.call(d / "m.py", "m", "noop", [x])
-        rows.append(("one sandboxed call (no-op)", fmt(timed(lambda: sb.call(d / "m.py", "m", "noop", [x]), 30))))
-        rows.append(("one sandboxed call (100-epoch GD loop)", fmt(timed(
-            lambda: sb.call(d / "m.py", "m", "loop", [x, y]), 30))))
+        rows.append(("one call, warm child (no-op)", fmt(timed(lambda: sb.call(d / "m.py", "m", "noop", [x]), 200))))
+
+        def fresh():
+            sb.end_session()
+            sb.call(d / "n.py", "n", "noop", [x])
+        rows.append(("a new child: fork + confine + first call", fmt(timed(fresh, 20))))
+        sb.call(d / "m.py", "m", "noop", [x])
+        rows.append(("one call, 100-epoch GD loop", fmt(timed(lambda: sb.call(d / "m.py", "m", "loop", [x, y]), 30))))
     ns: dict = {}
     exec(LOOP, ns)
     rows.append(("the same GD loop, in-process", fmt(timed(lambda: ns["loop"](x, y), 30))))
 
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        rows.append(("grade one submission, CLI end to end", fmt(timed(lambda: subprocess.run(
-            [*CLI, "grade", str(ROOT / "solutions"), "--json", str(tmp / "r.json")], check=True,
-            stdout=subprocess.DEVNULL, cwd=ROOT), args.runs), "s")))
-        subs = []
-        for i in range(args.batch):
-            dest = tmp / f"student{i:03d}"
-            shutil.copytree(ROOT / "solutions", dest)
-            subs.append(str(dest))
-        jobs = ["--jobs", str(args.jobs)] if args.jobs else []
-        t = time.perf_counter()
-        subprocess.run([*CLI, "grade", *subs, "--out", str(tmp / "out"), "--no-progress", *jobs], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-        total = time.perf_counter() - t
-        rows.append((f"grade a batch of {args.batch} (--out), total", f"{total:9.1f} s"))
-        rows.append(("   … per submission", f"{total / args.batch:9.2f} s"))
+        rows.append(("grade one submission, CLI end to end", fmt(timed(lambda: run(
+            [*CLI, "grade", str(ROOT / "solutions"), "--json", str(tmp / "r.json")]), args.runs), "s")))
+        small = batch_seconds(tmp, args.small, jobs)
+        large = batch_seconds(tmp, args.large, jobs)
+        slope = (large - small) / (args.large - args.small)
+        rows.append((f"batch of {args.small} full-course submissions", f"{small:9.2f} s"))
+        rows.append((f"batch of {args.large} full-course submissions", f"{large:9.2f} s"))
+        rows.append(("marginal cost of one submission (slope)", f"{slope:9.3f} s"))
+        rows.append(("   … ÷ import torch", f"{slope / import_torch:9.3f}"))
+        rows.append(("   … 1,000 submissions at that rate", f"{slope * 1000 / 60:9.1f} min"))
+        bundle = tmp / "bundle"
+        run([*CLI, "release", str(bundle)])
+        checks = timed(lambda: _check(bundle), args.runs)
+        rows.append(("check ex07_optimization in a released bundle", fmt(checks, "s")))
+        rows.append(("   … minus import torch", f"{statistics.median(checks) - import_torch:9.2f} s"))
 
     width = max(len(r[0]) for r in rows)
-    print(f"torch {torch.__version__}, python {sys.version.split()[0]}, "
-          f"{__import__('os').cpu_count()} cores")
+    load = os.getloadavg()
+    print(f"torch {torch.__version__}, python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
+
+
+def _check(bundle: Path) -> None:
+    """``torchdrill check`` exits 1 when a check fails (the bundle's stubs are untouched): not an error here."""
+    subprocess.run([*CLI, "check", "ex07_optimization"], cwd=bundle, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":

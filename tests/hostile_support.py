@@ -34,6 +34,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,6 +269,44 @@ def run_cli_raw(args: list[str], workdir: Path, timeout: float) -> Run:
 
 
 # ----------------------------------------------------------------------------- files
+
+class DiskSampler:
+    """While inside: samples the free bytes and inodes of the file system holding ``path`` every
+    tenth of a second; ``used_bytes``/``used_inodes`` say how far they fell below the start."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.start = self.low = self._now()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _now(self) -> tuple[int, int]:
+        st = os.statvfs(self.path)
+        return st.f_bavail * st.f_frsize, st.f_favail
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            now = self._now()
+            self.low = (min(self.low[0], now[0]), min(self.low[1], now[1]))
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> "DiskSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def used_bytes(self) -> int:
+        return self.start[0] - self.low[0]
+
+    def used_inodes(self) -> int:
+        return self.start[1] - self.low[1]
+
+    def __repr__(self) -> str:
+        return f"DiskSampler({self.path}: {self.used_bytes() >> 20} MiB, {self.used_inodes()} inodes at most)"
+
 
 def snapshot(paths: list[Path]) -> dict[str, tuple]:
     """Path -> (kind, size, mtime_ns, sha256 or link target) for every entry under ``paths``."""

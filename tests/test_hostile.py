@@ -26,6 +26,7 @@ import os
 import secrets
 import shutil
 import socket
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,6 +43,13 @@ pytestmark = pytest.mark.slow
 CHAPTER = hs.CHAPTER
 EVAL, DETACH = "eval_no_grad", "detach"
 PER_SUBMISSION_SECONDS = 60        # the time bound every case's grading must stay under
+# The most memory one submission's sandboxed child may hold as its memory cgroup counts it:
+# course.yml's memory_mb, the slack for pages it copies from the zygote, and a little rounding.
+MEMORY_BOUND_MB = 1024 + 256 + 16
+# How much of the host's disk (bytes, inodes) the whole hostile batch may use: staging copies and
+# result files; an attack that reached the host's disk would write gigabytes and 200,000 inodes.
+DISK_BOUND_BYTES = 400 << 20
+INODE_BOUND = 20_000
 FAST_LIMITS = {"call_seconds": 5, "cpu_seconds": 5, "submission_seconds": 30}
 
 # Graded in the main batch, in this order (honest controls around the hostile ones; the /dev/shm
@@ -66,6 +74,8 @@ BATCH = [
     "bad_schema_invalid_notebook", "bad_symlink_passwd", "bad_symlink_solution", "bad_symlink_dir",
     "bad_many_files",
     "spy_log_forgery", "result_forgery", "proc_cmdline_others", "frames_and_gc", "symlink_back_out",
+    "memfd_hog", "shm_hog", "disk_bytes", "disk_inodes", "deep_tree_at_runtime",
+    "signal_forgery", "profile_forgery", "hooks_forgery",
     "honest_last",
 ]
 # Graded against the short-limits course (FAST_LIMITS), one after another.  The first submission
@@ -171,10 +181,12 @@ class Runs:
         fast_args = ["grade", *[str(self.paths[c]) for c in FAST], "--out", str(self.fast_out),
                      "--course", str(self.fast_course / "course.yml"), "--jobs", "1", *common]
         self.before = hs.snapshot(self.watched())
-        with ThreadPoolExecutor(2) as pool:
+        sampler = hs.DiskSampler(tempfile.gettempdir())
+        with sampler, ThreadPoolExecutor(2) as pool:
             main = pool.submit(hs.run_cli, main_args, self.tmp, 1500)
             fast = pool.submit(hs.run_cli, fast_args, self.tmp, 600)
             self.main, self.fast = main.result(), fast.result()
+        self.disk = sampler
         self.listener.close()
         self.after = hs.snapshot(self.watched())
         for case in BATCH + FAST:
@@ -268,8 +280,9 @@ def graded(runs: Runs, case: str, *, zero=(), full=(), words: dict[str, list[str
             assert any(w.lower() in out.lower() for w in options), f"{case}: none of {options} in:\n{out}"
     for w in notes:
         assert w.lower() in data["output"].lower(), f"{case}: {w!r} not in the notes:\n{data['output']}"
-    # --- within the time bound
+    # --- within the time bound, and the memory bound as the kernel counted it
     assert data["execution_time"] < PER_SUBMISSION_SECONDS, f"{case} took {data['execution_time']} s"
+    assert data["extra_data"].get("memory_peak_mb", 0) <= MEMORY_BOUND_MB, data["extra_data"]
     # --- nothing leaked: no grader line, solution line or secret path the student did not hand in
     text = "\n".join(_strings(data))
     leaked = hs.leaks(text, hs.submission_text(runs.paths[case]), course)
@@ -768,17 +781,9 @@ def test_copycat_cannot_use_other_submissions(runs):
     graded(runs, "copycat", zero=BOTH, words={s: ["not implemented"] for s in BOTH})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the spy log that decides 'no graph was recorded' is a plain list on the very function handed "
-    "to the student (kit._spy sets f.__td_spy_log__), so eval_no_grad can compute f(x) with grad "
-    "on, detach, and rewrite the log. Fix (kit._spy/_spy_log): keep the log out of the student's "
-    "reach, e.g. in a dict on kit (or ctx.state) keyed by id(spied) and not as an attribute or "
-    "closure cell of the callable; also record the entry from torch.is_grad_enabled() inside the "
-    "wrapper, which already happens. Residual: anything measured in the child can be forged by "
-    "code that digs into the harness (see test_result_forgery)."))
 def test_spy_log_forgery(runs):
     """eval_no_grad records a graph and hides it afterwards, then edits f.__td_spy_log__: the stub
-    must still get 0."""
+    must still get 0 (the log lives in the harness, not on the function handed to the student)."""
     graded(runs, "spy_log_forgery", zero=[EVAL], full=[DETACH])
 
 
@@ -860,3 +865,64 @@ def test_trusted_side_does_not_follow_student_symlinks(tmp_path):
     assert r.status in ("bad_result", "no_result")
     solution_docstring = hs.solution_text().splitlines()[0]
     assert solution_docstring not in r.output, r.output[:300]
+
+
+# ============================================================================ the host's memory and disk
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="cgroups and tmpfs folders need root; without it isolation is reduced")
+def test_memfd_hog(runs):
+    """3 GB in memfd files of 15 MB each (under the per-file limit; RLIMIT_AS does not count them):
+    the child's memory cgroup stops it ("memory"), 0 for detach, eval full, and the child never held
+    more than the course's memory limit (its cgroup's peak, in the results)."""
+    g = graded(runs, "memfd_hog", zero=[DETACH], full=[EVAL], words={DETACH: ["memory"]})
+    assert 0 < g.data["extra_data"]["memory_peak_mb"] <= MEMORY_BOUND_MB
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="cgroups and tmpfs folders need root")
+def test_shm_hog(runs):
+    """/dev/shm files and multiprocessing.shared_memory segments of 15 MB until stopped: the child's
+    own capped /dev/shm refuses them (no space left), 0 for detach, eval full, memory bounded."""
+    g = graded(runs, "shm_hog", zero=[DETACH], full=[EVAL], any_words={DETACH: ["space", "memory"]})
+    assert g.data["extra_data"]["memory_peak_mb"] <= MEMORY_BOUND_MB
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="cgroups and tmpfs folders need root")
+def test_disk_bytes(runs):
+    """2 GB as 10 MB files in the working folder and /tmp: both are capped tmpfs folders of the child,
+    so the writes fail ("No space left"), 0 for detach, and the host's disk does not see them."""
+    graded(runs, "disk_bytes", zero=[DETACH], full=[EVAL], words={DETACH: ["space"]})
+    assert runs.disk.used_bytes() < DISK_BOUND_BYTES, runs.disk
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="cgroups and tmpfs folders need root")
+def test_disk_inodes(runs):
+    """200,000 empty files in the working folder and /tmp: the folders cap inodes as well."""
+    graded(runs, "disk_inodes", zero=[DETACH], full=[EVAL], words={DETACH: ["space"]})
+    assert runs.disk.used_inodes() < INODE_BOUND, runs.disk
+
+
+def test_deep_tree_at_runtime(runs):
+    """A 3,000-level folder tree written at run time, then the right answer: graded as usual (both
+    stubs full), the tree dies with the child's tmpfs, and the batch goes on."""
+    graded(runs, "deep_tree_at_runtime", full=BOTH)
+
+
+# ============================================================================ the window after the call
+
+def test_signal_forgery(runs):
+    """A repeating interval timer whose handler rewrites the spy log only once the stub has returned:
+    signals are blocked and timers disarmed before any code of ours runs after the call, so eval 0."""
+    graded(runs, "signal_forgery", zero=[EVAL], full=[DETACH])
+
+
+def test_profile_forgery(runs):
+    """A profile and a trace function that forge on the harness's first call after the return and
+    then remove themselves: they are removed in C before any Python code of ours runs, so eval 0."""
+    graded(runs, "profile_forgery", zero=[EVAL], full=[DETACH])
+
+
+def test_hooks_forgery(runs):
+    """An audit hook (refused: the harness's own hook, installed first, forbids new ones), a gc
+    callback (cleared with the collector stopped before anything runs) and a torch function mode
+    (popped before the probes use torch), each forging once the stub returned: eval 0."""
+    graded(runs, "hooks_forgery", zero=[EVAL], full=[DETACH])

@@ -52,7 +52,7 @@ SOURCE = textwrap.dedent('''
         sys.exit(0)
 
     def whoami(x):
-        return [os.getuid(), os.path.exists("/work"), sorted(os.listdir("/"))]
+        return [os.getuid(), os.getcwd(), sorted(os.listdir("/")), sorted(os.listdir("/home"))]
 
     def shout(x):
         print("hello from the student")
@@ -183,9 +183,10 @@ def test_missing_function(student):
 def test_child_is_jailed_with_its_own_uid(student, sandbox):
     assert sandbox.info["isolated"] is True
     r = student("whoami", 1)
-    uid, sees_work, top = r.value
+    uid, cwd, top, home = r.value
     assert uid >= 1 << 30
-    assert "home" not in top and "opt" not in top
+    assert "opt" not in top
+    assert home == ["student"] and cwd == "/home/student"    # its own tmpfs, nobody else's home
 
 
 def test_same_call_twice_gives_same_result(student):
@@ -203,6 +204,7 @@ def test_no_process_is_left_behind(sandbox, module_file):
             return 1
     '''))
     sandbox.call(path, "student", "f", [1])
+    sandbox.end_session()          # what the grader does after each submission
     leftovers = [p for p in os.listdir("/proc") if p.isdigit() and _uid(p) >= (1 << 30)]
     assert leftovers == []
 

@@ -24,12 +24,12 @@ import shlex
 import signal
 import sys
 import time
-import traceback
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_any
 from pathlib import Path
 
 from .errors import SandboxError, UsageError
+from .safe_text import terminal
 from .state import RunState, run_options
 
 EXIT_GRADING_FAILED = 6
@@ -70,75 +70,56 @@ def _maybe_die(name: str) -> None:
 
 
 def _worker(conn, course, lang: str, device: str, only: str | None, parent_pid: int) -> None:
-    """One worker's life: warm a sandbox, then grade what the main process sends until None."""
+    """One worker's life: one grading session (a warm sandbox, the graders collected once), then
+    grade what the main process sends until None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the main process's to handle
     holder: dict = {}
 
     def on_term(signum, frame):
-        sb = holder.get("sandbox")
-        if sb is not None:
-            sb.close()
+        session = holder.get("session")
+        if session is not None:
+            session.close()
         os._exit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_term)
     _die_with_parent(parent_pid)
     try:
-        from .grade import failed_result, grade_submission, new_sandbox, resolve_device
+        from .session import GradingSession, Submission
 
-        sandbox = holder["sandbox"] = new_sandbox(course, "cpu")
-        sandbox.start()                              # the zygote warms up while we import torch
-        dev = resolve_device(device)
-        sandbox.limits = new_sandbox(course, dev).limits
-        sandbox.ready()
+        session = holder["session"] = GradingSession(course, lang=lang, device=device, select=only)
+        session.start()
     except UsageError as exc:
         conn.send(("fatal", "usage", str(exc)))
         return
     except Exception as exc:
         conn.send(("fatal", "sandbox", f"{type(exc).__name__}: {exc}"))
         return
-    conn.send(("ready", str(dev), str(sandbox.base)))
-    try:
+    conn.send(("ready", str(session.device), str(session.sandbox.base)))
+
+    def work():
         while True:
             try:
                 msg = conn.recv()
             except EOFError:
-                break
+                return
             if msg is None:
-                break
+                return
             key, path, name = msg
             _maybe_die(name)
-            if sandbox.proc is None:                 # it stopped answering during the last one
-                sandbox.start()
-            base = sandbox.base
-            try:
-                result = grade_submission(Path(path), course, sandbox, lang=lang, device=dev, select=only, name=name)
-                error = bool(result.error)
-            except Exception as exc:                 # grading itself broke: a valid, honest zero
-                tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
-                result = failed_result(course, name, f"{type(exc).__name__}: {exc}\n{''.join(tb[-3:])}",
-                                       lang=lang, device=str(dev), select=only)
-                error = True
-            if sandbox.base is not base or sandbox.proc is None:
-                # The sandbox was restarted in the middle: later checks ran without the staged
-                # files, so this result cannot be trusted.  The main process retries it.
-                sandbox.close()
-                sandbox.start()
-                conn.send(("broken", key, "the sandbox stopped answering while grading this submission",
-                           str(sandbox.base)))
-                continue
-            _clean_stage(sandbox)
-            conn.send(("done", key, result.to_dict(), error))
+            yield Submission(Path(path), name, key)
+
+    def send(sub, result) -> None:
+        if result.extra.get("broken"):
+            # The sandbox was restarted in the middle: later checks ran without their child's
+            # state, so this result cannot be trusted.  The main process retries it.
+            conn.send(("broken", sub.key, result.error.splitlines()[0], str(session.sandbox.base)))
+        else:
+            conn.send(("done", sub.key, result.to_dict(), bool(result.error)))
+
+    try:
+        session.grade_many(work(), send)
     finally:
-        sandbox.close()
-
-
-def _clean_stage(sandbox) -> None:
-    import shutil
-
-    if sandbox.base is None:
-        return
-    for d in sandbox.work.glob("sub-*"):
-        shutil.rmtree(d, ignore_errors=True)
+        session.close()
 
 
 # =========================================================================== the main process
@@ -178,7 +159,7 @@ class _Reporter:
                                        TimeRemainingColumn)
 
             self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[current]}"),
+                                TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[current]}", markup=False),
                                 console=self.console)
             self.task = self.bar.add_task("grading", total=total, current="starting workers…")
             self.bar.start()
@@ -196,6 +177,7 @@ class _Reporter:
         line = f"[{self.done}/{self.total}] {name}: {r.score:g}/{r.max_score:g} ({r.seconds:.1f} s)"
         if error:
             line += f"  GRADING FAILED: {r.error.splitlines()[0] if r.error else ''}"
+        line = terminal(line)       # names and errors come from submissions: no control sequence gets out
         if self.bar is not None:
             self.bar.advance(self.task)
             if error:
@@ -204,7 +186,7 @@ class _Reporter:
             self.console.print(line, markup=False, soft_wrap=True)
 
     def note(self, text: str) -> None:
-        self.console.print(text, markup=False, soft_wrap=True)
+        self.console.print(terminal(text), markup=False, soft_wrap=True)
 
     def stop(self) -> None:
         if self.bar is not None:
@@ -473,9 +455,9 @@ def _stop(w: _Worker, *, kill: bool) -> None:
         w.proc.join(timeout=5)
     _reap(w)
     if w.base:                                         # a killed worker leaves its scratch folder behind
-        import shutil
+        from .fsutil import remove_tree
 
-        shutil.rmtree(w.base, ignore_errors=True)
+        remove_tree(w.base)
 
 
 def _reap(w: _Worker) -> None:

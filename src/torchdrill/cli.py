@@ -12,6 +12,7 @@ import sys
 
 from . import __version__
 from .errors import TorchdrillError
+from .safe_text import terminal
 
 #: verb -> (module under torchdrill.commands, one-line help)
 VERBS: dict[str, tuple[str, str]] = {
@@ -22,8 +23,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "gradescope": ("gradescope", "build a Gradescope autograder zip (setup.sh, run_autograder, graders)"),
     "nbgrader": ("nbgrader", "create or update an nbgrader course directory (notebooks, nbgrader_config.py)"),
     "export": ("export", "grades of a graded folder as the CSV file Canvas or Moodle imports"),
-    "similarity": ("similarity", "rank pairs of submissions by rarely-shared code in common (a screening aid)"),
     "selftest": ("selftest", "grade mutants of the solutions: what wrong answers do the graders miss?"),
+    "similarity": ("similarity", "rank pairs of submissions by rarely-shared code in common (a screening aid)"),
 }
 
 
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return module.run(args)
     except TorchdrillError as exc:
-        print(f"torchdrill: {exc}", file=sys.stderr)
+        print(terminal(f"torchdrill: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("torchdrill: interrupted; run the same command again to resume.", file=sys.stderr)

@@ -1,25 +1,22 @@
 """Grading one submission: stage → run the graders in the sandbox → collect → points.
 
     stage(submission)           files copied into the sandbox's scratch folder (submission.py)
-    run_graders(...)            pytest over graders/ with GradingPlugin; student code only in the sandbox
+    run the checks              pytest over graders/ with GradingPlugin, collected once per session
+                                (session.py); student code only in the sandbox
     assemble(course, records)   one CheckResult per check; points from course.yml, split by weight
 
-NB: assemble must come after run_graders has seen every collected item, so that a check that
-never ran is filed as a failure instead of silently missing.
+NB: assemble must come after the job's checks have all run, so that a check that never ran is
+filed as a failure instead of silently missing.  This module holds the pieces every session
+shares: the device, the limits, the sandbox's construction, the points.
 """
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import time
 from pathlib import Path
 
 from .course import Course
 from .i18n import gettext_for
 from .results import CheckResult, Outcome, SubmissionResult
 from .sandbox import Sandbox, SandboxLimits
-from .submission import display_name, register_stubs, stage
 
 
 def sandbox_limits(course: Course) -> SandboxLimits:
@@ -53,43 +50,9 @@ def secrets_of(course: Course) -> list[str]:
 
 def new_sandbox(course: Course, device) -> Sandbox:
     limits = sandbox_limits(course)
-    if getattr(device, "type", "cpu") != "cpu":   # CUDA starts threads of its own
-        limits = SandboxLimits(**{**limits.__dict__, "nproc": 64})
+    if getattr(device, "type", "cpu") != "cpu":   # CUDA starts threads of its own, maps terabytes
+        limits = SandboxLimits(**{**limits.__dict__, "nproc": 64, "address_space": False})
     return Sandbox(limits, hide=secrets_of(course), device=str(device))
-
-
-_warm = False
-
-
-def _warm_up_trusted() -> None:
-    """The first optimizer step in a process imports torch._dynamo (~2 s); graders that run a
-    reference training loop should not pay it inside a check, so pay it once per process here."""
-    global _warm
-    if not _warm:
-        import torch
-
-        m = torch.nn.Linear(1, 1)
-        torch.optim.SGD(m.parameters(), lr=0.1).step()
-        _warm = True
-
-
-def run_graders(course: Course, sandbox: Sandbox, staged: dict[str, Path], *, lang: str, device,
-                chapters: list[str], visible_only: bool = False, stubs: set[str] | None = None):
-    import pytest
-
-    from .grading.plugin import GradingPlugin, pytest_args
-
-    plugin = GradingPlugin(sandbox=sandbox, staged=staged, solutions_dir=course.solutions_dir, lang=lang,
-                           device=device, visible_only=visible_only, stubs=stubs,
-                           submission_seconds=float(course.limits.submission_seconds))
-    files = [course.graders_dir / f"test_{c}.py" for c in chapters if (course.graders_dir / f"test_{c}.py").is_file()]
-    _warm_up_trusted()
-    if files:
-        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        sink = io.StringIO()
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            pytest.main(pytest_args(files, course.graders_dir), plugins=[plugin])
-    return plugin
 
 
 def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: set[str] | None,
@@ -132,28 +95,13 @@ def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: 
 
 def grade_submission(submission: Path, course: Course, sandbox: Sandbox, *, lang: str, device,
                      select: str | None = None, visible_only: bool = False, name: str | None = None) -> SubmissionResult:
-    """Grade one submission end to end. Never raises for anything the submission does."""
-    started = time.monotonic()
-    selected = course.select(select)
-    chapters = [c.id for c, _stubs in selected]
-    stubs = None if select is None else {f"{c.id}.{s}" for c, ss in selected for s in ss}
-    register_stubs({c.id: list(c.stubs) for c in course.chapters})
-    stage_dir = sandbox.stage_dir()
-    staged = stage(Path(submission), stage_dir, [c.id for c in course.chapters], lang)
-    plugin = run_graders(course, sandbox, staged.files, lang=lang, device=device, chapters=chapters,
-                         visible_only=visible_only, stubs=stubs)
-    checks = assemble(course, plugin.records, lang=lang, chapters=chapters, stubs=stubs, visible_only=visible_only)
-    info = sandbox.info or {}
-    notes = list(staged.notes)
-    if info and not info.get("isolated"):
-        notes.append(f"sandbox isolation reduced: {info.get('reason', '')}")
-    return SubmissionResult(
-        submission=name or display_name(Path(submission)), checks=checks, device=str(device), lang=lang,
-        seconds=round(time.monotonic() - started, 3), notes=tuple(notes),
-        extra={"isolated": bool(info.get("isolated")), "torch": info.get("torch", ""),
-               "grader_errors": [r.nodeid + ": " + r.staff for r in plugin.records.values() if r.staff][:20]
-               + plugin.collect_errors[:5]},
-    )
+    """Grade one submission end to end in an already started ``sandbox``. Never raises for anything
+    the submission does.  (Many submissions: :class:`torchdrill.session.GradingSession`.)"""
+    from .session import GradingSession
+
+    session = GradingSession(course, lang=lang, device=str(device), select=select, visible_only=visible_only,
+                             sandbox=sandbox)
+    return session.grade(Path(submission), name=name)
 
 
 def failed_result(course: Course, name: str, error: str, *, lang: str, device: str = "cpu",

@@ -150,8 +150,12 @@ def _candidates(root: Path, notes: list[str], _) -> list[Path]:
     return found
 
 
-def stage(submission: Path, into: Path, chapters: list[str], lang: str = "en") -> Staged:
-    """Copy the chapter files of ``submission`` into ``into`` (a sandbox stage folder)."""
+def stage(submission: Path, into: Path, chapters: list[str], lang: str = "en",
+          stubs_by_chapter: dict[str, set[str]] | None = None) -> Staged:
+    """Copy the chapter files of ``submission`` into ``into`` (a sandbox stage folder).
+
+    ``stubs_by_chapter`` (from course.yml) places a lone file or a notebook that is not named
+    after a chapter by the stubs it defines."""
     _ = gettext_for(lang)
     out = Staged()
     try:
@@ -196,7 +200,8 @@ def stage(submission: Path, into: Path, chapters: list[str], lang: str = "en") -
             if defined is None:
                 out.notes.append(_too_deep(path, RecursionError(), _))
                 continue
-            targets = [c for c in chapters if c in _STUBS_BY_CHAPTER and defined & _STUBS_BY_CHAPTER[c]]
+            known = stubs_by_chapter or {}
+            targets = [c for c in chapters if c in known and defined & known[c]]
         if not targets:
             if len(files) == 1:
                 out.notes.append(_("{name}: no chapter recognised (name the file like ex07_optimization.py).").format(
@@ -212,14 +217,6 @@ def stage(submission: Path, into: Path, chapters: list[str], lang: str = "en") -
             os.chmod(dest, 0o644)
             out.files[ch] = dest
     return out
-
-
-_STUBS_BY_CHAPTER: dict[str, set[str]] = {}
-
-
-def register_stubs(stubs_by_chapter: dict[str, list[str]]) -> None:
-    """Tell staging which stub names each chapter defines (from course.yml)."""
-    _STUBS_BY_CHAPTER.update({k: set(v) for k, v in stubs_by_chapter.items()})
 
 
 def _too_deep(path: Path, exc: BaseException, _) -> str:
@@ -243,4 +240,4 @@ def display_name(path: Path) -> str:
     return safe_file_name(name or b"submission")
 
 
-__all__ = ["PARSE_BLOWUPS", "Staged", "stage", "notebook_to_source", "code_cells_to_source", "is_autograder_test_cell", "register_stubs", "display_name", "json"]
+__all__ = ["PARSE_BLOWUPS", "Staged", "stage", "notebook_to_source", "code_cells_to_source", "is_autograder_test_cell", "display_name"]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..course import load_course
 from ..errors import UsageError
+from ..safe_text import terminal
 from ..i18n import choose_language, translation
 
 
@@ -33,12 +34,16 @@ def run(args) -> int:
 
 
 def check(course, *, target: str | None = None, folder: Path | None = None, lang: str = "en",
-          device: str = "auto", console=None) -> int:
-    """Grade ``folder`` against the visible checks of ``target`` and print the report; 0 when all passed."""
+          device: str = "auto", console=None, session=None) -> int:
+    """Grade ``folder`` against the visible checks of ``target`` and print the report; 0 when all passed.
+
+    ``session``: a :class:`~torchdrill.session.GradingSession` with ``visible_only`` (and no
+    selection of its own) to reuse, e.g. for a notebook's check cells; by default one is started
+    and closed here."""
     from rich.console import Console
 
-    from ..grade import grade_submission, new_sandbox, resolve_device
     from ..release import check_counts
+    from ..session import GradingSession
     from ..render.check_table import print_check, stub_rows
     from ..results import Outcome, SubmissionResult
 
@@ -51,19 +56,20 @@ def check(course, *, target: str | None = None, folder: Path | None = None, lang
             folder=folder))
     counts = check_counts(course)
     order = [f"{c.id}.{s}" for c, stubs in selected for s in stubs]
-    console.print(_("Checking {folder} against the visible checks ({n}) …").format(
-        folder=_shown(folder), n=sum(counts[q]["visible"] for q in order)))
-    sandbox = new_sandbox(course, "cpu")
-    sandbox.start()
+    console.print(terminal(_("Checking {folder} against the visible checks ({n}) …").format(
+        folder=_shown(folder), n=sum(counts[q]["visible"] for q in order))), markup=False)
+    own = session is None
+    if own:
+        session = GradingSession(course, lang=lang, device=device, select=target, visible_only=True, warm=False)
     try:
-        dev = resolve_device(device)
-        sandbox.limits = new_sandbox(course, dev).limits
-        result = grade_submission(folder, course, sandbox, lang=lang, device=dev, select=target, visible_only=True)
+        session.start(wait=False)         # the graders are collected while the sandbox warms up
+        result = session.grade(folder, select=target)
     except Exception as exc:  # the checker itself broke: say so plainly, never as the student's fault
-        traceback.print_exc(file=sys.stderr)
+        sys.stderr.write(terminal(traceback.format_exc()))
         result = SubmissionResult(submission=folder.name, checks=(), lang=lang, error=f"{type(exc).__name__}: {exc}")
     finally:
-        sandbox.close()
+        if own:
+            session.close()
     # A stub whose checks are all hidden has no visible record: grading files that as "no check
     # found"; here it simply has no visible check.
     checks = tuple(c for c in result.checks

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..course import load_course
 from ..errors import UsageError
+from ..safe_text import terminal
 from ..i18n import choose_language
 
 
@@ -54,25 +55,23 @@ def run(args) -> int:
 
 
 def grade_one(submission: Path, json_path: Path, course, *, lang: str, device: str, only: str | None) -> int:
-    from ..grade import failed_result, grade_submission, new_sandbox, resolve_device
+    from ..grade import failed_result
     from ..render.gradescope import write_results
     from ..render.terminal import print_summary
+    from ..session import GradingSession
     from ..submission import display_name
 
     name = display_name(submission)
-    sandbox = new_sandbox(course, "cpu")
-    sandbox.start()          # the zygote imports torch and warms up while this process does the same
-    dev_name = device
+    session = GradingSession(course, lang=lang, device=device, select=only)
     try:
-        dev = resolve_device(device)
-        dev_name = str(dev)
-        sandbox.limits = new_sandbox(course, dev).limits
-        result = grade_submission(submission, course, sandbox, lang=lang, device=dev, select=only, name=name)
+        session.start()
+        result = session.grade(submission, name=name)
     except Exception as exc:  # grading itself broke: still write a valid, honest result
-        traceback.print_exc(file=sys.stderr)
-        result = failed_result(course, name, f"{type(exc).__name__}: {exc}", lang=lang, device=dev_name, select=only)
+        sys.stderr.write(terminal(traceback.format_exc()))
+        result = failed_result(course, name, f"{type(exc).__name__}: {exc}", lang=lang,
+                               device=str(session.device or device), select=only)
     finally:
-        sandbox.close()
+        session.close()
     write_results(result, json_path)
     print_summary(result)
     return 0 if not result.error else 6

@@ -145,6 +145,10 @@ def call_problem(result, *, module: str, func: str, limits) -> StudentProblem:
         if hint:
             msg += "\n" + _("hint: {0}").format(_(hint))
         return StudentProblem(Outcome.CRASHED, msg)
+    if s == "threads":
+        return StudentProblem(Outcome.CRASHED, _(
+            "{func} returned while threads it started were still running. Finish (join) every thread "
+            "before returning.").format(func=func))
     if s == "missing_function":
         return StudentProblem(Outcome.MISSING, _("{func} is not defined as a function in {module}.").format(
             func=func, module=module))

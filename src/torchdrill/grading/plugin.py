@@ -1,4 +1,10 @@
-"""The pytest plugin that runs the graders for one submission and files every outcome.
+"""The pytest plugin that runs the graders, submission after submission, and files every outcome.
+
+The graders are collected once; then each :class:`Job` (one staged submission, which stubs,
+visible checks only or all) runs the checks it selects, with fresh fixtures, through pytest's own
+run-test protocol, so a worker pays pytest's start-up and collection once, not per submission.
+A plugin made without ``jobs`` grades one job made of its own arguments (and ``--collect-only``
+only counts the checks).
 
 Fail closed: a check counts as passed only when its test body ran to the end; a skip, an
 error in the grader, a collection failure or a check that never ran is a failure, and each
@@ -7,11 +13,12 @@ final text, never from pytest's traceback or assertion rewriting (which would sh
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
-import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Callable, Iterable
 
 import pytest
 
@@ -35,6 +42,26 @@ class Record:
     staff: str = ""          # what went wrong inside a grader: for staff logs only
 
 
+@dataclass
+class Job:
+    """One submission to run the checks on, and which checks."""
+
+    staged: dict[str, Path]
+    chapters: list[str] | None = None        # None: every chapter collected
+    stubs: set[str] | None = None            # None: every stub of those chapters
+    visible_only: bool = False
+    submission_seconds: float = float("inf")
+    seed_salt: str = ""
+    records: dict[str, Record] = field(default_factory=dict)
+    budget: Budget | None = None
+    done: Callable[["Job"], None] | None = None   # called when its checks have run
+
+    def selects(self, rec: Record) -> bool:
+        return ((self.chapters is None or rec.chapter in self.chapters)
+                and (not self.visible_only or rec.visible)
+                and (self.stubs is None or f"{rec.chapter}.{rec.stub}" in self.stubs))
+
+
 def chapter_of(module_name: str) -> str:
     name = module_name.rsplit(".", 1)[-1]
     return name[len("test_"):] if name.startswith("test_") else name
@@ -56,23 +83,27 @@ def load_reference(path: Path) -> ModuleType:
 
 
 class GradingPlugin:
-    def __init__(self, *, sandbox, staged: dict[str, Path], solutions_dir: Path | None, lang: str,
+    def __init__(self, *, sandbox, staged: dict[str, Path] | None = None, solutions_dir: Path | None, lang: str,
                  device, visible_only: bool = False, stubs: set[str] | None = None, seed_salt: str = "",
-                 submission_seconds: float = float("inf")):
-        self.sandbox, self.staged, self.solutions_dir = sandbox, staged, solutions_dir
-        self._lang, self._device, self.visible_only, self.stubs = lang, device, visible_only, stubs
-        self.seed_salt = seed_salt
-        self.budget = Budget(submission_seconds)
-        self.records: dict[str, Record] = {}
+                 submission_seconds: float = float("inf"), jobs: Iterable[Job] | None = None):
+        self.sandbox, self.solutions_dir = sandbox, solutions_dir
+        self._lang, self._device = lang, device
+        self.visible_only, self.stubs = visible_only, stubs
+        self.jobs = jobs if jobs is not None else [Job(dict(staged or {}), None, stubs, visible_only,
+                                                       submission_seconds, seed_salt)]
+        self.job: Job | None = None
+        self.checks: dict[str, Record] = {}     # every collected check, as a template
+        self.records: dict[str, Record] = {}    # the current (or last) job's records
         self.collect_errors: list[str] = []
 
     # ------------------------------------------------------------------ fixtures
     @pytest.fixture
     def student(self, request) -> Student:
+        job = self.job
         chapter = chapter_of(request.module.__name__)
         ref = self.solutions_dir / f"{chapter}.py" if self.solutions_dir else None
-        return Student(self.sandbox, chapter, self.staged.get(chapter), ref if ref and ref.is_file() else None,
-                       seed_salt=self.seed_salt, budget=self.budget)
+        return Student(self.sandbox, chapter, job.staged.get(chapter), ref if ref and ref.is_file() else None,
+                       seed_salt=job.seed_salt, budget=job.budget)
 
     @pytest.fixture
     def reference(self, request) -> ModuleType:
@@ -104,18 +135,37 @@ class GradingPlugin:
                 drop.append(item)       # not a check (a helper test): not graded
                 continue
             kw = mark.kwargs
-            chapter = chapter_of(item.module.__name__)
-            qual = f"{chapter}.{kw['stub']}"
-            if (self.visible_only and not kw.get("visible")) or (self.stubs is not None and qual not in self.stubs):
-                drop.append(item)
-                continue
-            self.records[item.nodeid] = Record(
-                item.nodeid, chapter, kw["stub"], kw["ko"] if self._lang == "ko" else kw["en"],
-                bool(kw.get("visible")), float(kw.get("weight", 1.0)))
+            rec = Record(item.nodeid, chapter_of(item.module.__name__), kw["stub"],
+                         kw["ko"] if self._lang == "ko" else kw["en"], bool(kw.get("visible")),
+                         float(kw.get("weight", 1.0)))
+            self.checks[item.nodeid] = rec
+            if not ((self.visible_only and not rec.visible)
+                    or (self.stubs is not None and f"{rec.chapter}.{rec.stub}" not in self.stubs)):
+                self.records[item.nodeid] = rec          # what --collect-only counts
             keep.append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session) -> bool:
+        """Each job in turn: the checks it selects, fresh fixtures for every one (pytest's own
+        protocol tears everything down after a job's last check), then the job's ``done``."""
+        if session.config.option.collectonly:
+            return True
+        for job in self.jobs:
+            self.job = job
+            if job.budget is None:
+                job.budget = Budget(job.submission_seconds)
+            items = [it for it in session.items if it.nodeid in self.checks and job.selects(self.checks[it.nodeid])]
+            job.records = {it.nodeid: dataclasses.replace(self.checks[it.nodeid]) for it in items}
+            self.records = job.records
+            for i, item in enumerate(items):
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=items[i + 1] if i + 1 < len(items) else None)
+            if job.done is not None:
+                job.done(job)
+        self.job = None
+        return True
 
     # ------------------------------------------------------------------ running
     def pytest_runtest_setup(self, item) -> None:
@@ -155,6 +205,14 @@ def _staff(exc: BaseException) -> str:
 
 def pytest_args(grader_files: list[Path], rootdir: Path) -> list[str]:
     """The trusted command line: our rootdir, no ini or conftest from anywhere, no cache."""
+    quiet = [f"no:{name}" for name in _UNUSED_PLUGINS]
     return [*map(str, grader_files), "--rootdir", str(rootdir), "-c", str(Path(__file__).with_name("pytest.ini")),
-            "--noconftest", "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:randomly",
-            "-p", "no:xdist", "-p", "no:timeout", "-q", "--no-header", "-o", "console_output_style=classic"]
+            "--noconftest", "--import-mode=importlib", *[x for q in quiet for x in ("-p", q)],
+            "--disable-plugin-autoload", "--capture=no"]
+
+
+#: pytest plugins a grading run has no use for; each costs time per check (the terminal reporter
+#: would also keep every report of a worker's whole life in memory).
+_UNUSED_PLUGINS = ("cacheprovider", "randomly", "xdist", "timeout", "terminal", "logging", "junitxml", "pastebin",
+                   "doctest", "nose", "stepwise", "faulthandler", "unraisableexception", "threadexception",
+                   "warnings", "setuponly", "setupplan", "legacypath")

@@ -5,7 +5,7 @@ stdin (course, chapter, stub, points, visible_only, the cells' source) and answe
 line ``{"score": float, "max_score": float, "lines": [...], "error": bool}``, until the kernel closes
 the pipe; one sandbox stays warm in between.  Each request: the cells are written to
 ``<chapter>.py`` in a temporary folder and that one stub is graded with
-:func:`torchdrill.grade.grade_submission` (the student's code runs only in the sandbox); the score
+one :class:`torchdrill.session.GradingSession` (the student's code runs only in the sandbox); the score
 is clamped to the cell's points, the lines are the teaching messages in the course language.
 Staff-only details (grader test ids, grader exceptions) are never sent.  ``--out FILE`` grades the
 one request on stdin and writes the report to FILE (for debugging).
@@ -13,13 +13,17 @@ one request on stdin and writes the report to FILE (for debugging).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import tempfile
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from ..results import Outcome, SubmissionResult
+from ..session import Submission
 
 
 def report_lines(result: SubmissionResult, qualname: str, *, visible_only: bool, points: float) -> list[str]:
@@ -46,60 +50,76 @@ def report_lines(result: SubmissionResult, qualname: str, *, visible_only: bool,
 
 
 class CellGrader:
-    """Grades cell after cell for one kernel, with one warm sandbox (started at the first request)."""
+    """Grades cell after cell for one kernel: one grading session (a warm sandbox, the graders
+    collected once) for all of a kernel's requests, started at the first."""
 
     def __init__(self) -> None:
         self.course = None
-        self.sandbox = None
-        self.device = None
+        self.session = None
 
     def _ready(self, course_path: str):
+        import os
+
         from ..course import load_course
-        from ..grade import new_sandbox, resolve_device
+        from ..i18n import choose_language
+        from ..session import GradingSession
 
         if self.course is None or str(self.course.root) != str(Path(course_path).resolve()):
             self.close()
             self.course = load_course(course_path)
-        if self.sandbox is None:
-            self.sandbox = new_sandbox(self.course, "cpu")
-            self.sandbox.start()
-            self.device = resolve_device(self.course.device)
-            self.sandbox.limits = new_sandbox(self.course, self.device).limits
-        return self.course, self.sandbox
+        if self.session is None:
+            lang = choose_language(os.environ.get("TORCHDRILL_LANG"), self.course.language)
+            self.session = GradingSession(self.course, lang=lang, device=self.course.device).start()
+        return self.course, self.session
 
-    def grade(self, payload: dict) -> dict:
-        import os
-
-        from ..grade import failed_result, grade_submission
-        from ..i18n import choose_language
+    def submissions(self, requests: Iterable[dict], folder: Path, answer: Callable[[dict], None]) -> Iterator:
+        """Each request as a one-stub submission (its cells as ``<chapter>.py``); ``answer`` gets the
+        report of each, or of a request that could not even be staged."""
         from ..submission import code_cells_to_source
 
-        course, sandbox = self._ready(str(payload["course"]))
-        chapter = course.chapter(str(payload["chapter"]))
-        stub = str(payload["stub"])
-        qual = chapter.qualname(stub)
-        course.select(qual)                                   # an unknown stub fails here, by name
-        points = min(float(payload.get("points", chapter.stubs[stub])), float(chapter.stubs[stub]))
-        visible_only = bool(payload.get("visible_only", True))
-        lang = choose_language(os.environ.get("TORCHDRILL_LANG"), course.language)
-        cells = [str(c) for c in payload.get("cells", [])]
-        with tempfile.TemporaryDirectory(prefix="torchdrill-nb-") as d:
-            path = Path(d) / chapter.filename
-            path.write_text(code_cells_to_source(cells), encoding="utf-8")
+        for n, payload in enumerate(requests):
             try:
-                result = grade_submission(path, course, sandbox, lang=lang, device=self.device, select=qual,
-                                          visible_only=visible_only, name=chapter.id)
-            except Exception as exc:  # grading itself broke: an honest 0 with a message
+                course, _session = self._ready(str(payload["course"]))
+                chapter = course.chapter(str(payload["chapter"]))
+                stub = str(payload["stub"])
+                qual = chapter.qualname(stub)
+                course.select(qual)                           # an unknown stub fails here, by name
+                points = min(float(payload.get("points", chapter.stubs[stub])), float(chapter.stubs[stub]))
+                visible_only = bool(payload.get("visible_only", True))
+                path = folder / str(n) / chapter.filename
+                path.parent.mkdir()
+                path.write_text(code_cells_to_source([str(c) for c in payload.get("cells", [])]), encoding="utf-8")
+            except Exception as exc:
                 traceback.print_exc(file=sys.stderr)
-                result = failed_result(course, chapter.id, f"{type(exc).__name__}: {exc}", lang=lang, select=qual)
-        score = round(max(0.0, min(result.stub_scores().get(qual, 0.0), points)), 4)
-        return {"score": score, "max_score": points, "error": bool(result.error),
-                "lines": report_lines(result, qual, visible_only=visible_only, points=points)}
+                answer(_failure(exc))
+                continue
+            yield _Request(path, chapter.id, select=qual, visible_only=visible_only, points=points)
+
+    def serve(self, requests: Iterable[dict], answer: Callable[[dict], None]) -> None:
+        """Grade every request as it comes, in one session; the session starts with the first."""
+        with tempfile.TemporaryDirectory(prefix="torchdrill-nb-") as d:
+            pending = iter(self.submissions(requests, Path(d), answer))
+            first = next(pending, None)
+            if first is None:
+                return
+
+            def report(sub: "_Request", result) -> None:
+                score = round(max(0.0, min(result.stub_scores().get(sub.select, 0.0), sub.points)), 4)
+                answer({"score": score, "max_score": sub.points, "error": bool(result.error),
+                        "lines": report_lines(result, sub.select, visible_only=bool(sub.visible_only),
+                                              points=sub.points)})
+
+            self.session.grade_many(itertools.chain([first], pending), report)
 
     def close(self) -> None:
-        if self.sandbox is not None:
-            self.sandbox.close()
-        self.sandbox = None
+        if self.session is not None:
+            self.session.close()
+        self.session = None
+
+
+@dataclass
+class _Request(Submission):
+    points: float = 0.0
 
 
 def _failure(exc: BaseException) -> dict:
@@ -110,18 +130,24 @@ def _failure(exc: BaseException) -> dict:
 
 def serve(requests, replies) -> None:
     """One JSON request per line in, one JSON report per line out, until the kernel closes the pipe."""
+    def answer(report: dict) -> None:
+        replies.write(json.dumps(report, ensure_ascii=False) + "\n")
+        replies.flush()
+
+    def parsed():
+        for line in requests:
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except ValueError as exc:
+                    answer(_failure(exc))
+
     grader = CellGrader()
     try:
-        for line in requests:
-            if not line.strip():
-                continue
-            try:
-                report = grader.grade(json.loads(line))
-            except Exception as exc:
-                traceback.print_exc(file=sys.stderr)
-                report = _failure(exc)
-            replies.write(json.dumps(report, ensure_ascii=False) + "\n")
-            replies.flush()
+        grader.serve(parsed(), answer)
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        answer(_failure(exc))
     finally:
         grader.close()
 
@@ -142,10 +168,12 @@ def main(argv: list[str] | None = None) -> int:
         serve(sys.stdin, replies)
         return 0
     grader = CellGrader()
+    reports: list[dict] = []
     try:
-        report = grader.grade(json.loads(sys.stdin.read()))
+        grader.serve([json.loads(sys.stdin.read())], reports.append)
     finally:
         grader.close()
+    report = reports[0] if reports else _failure(RuntimeError("no report"))
     tmp = args.out.with_name(args.out.name + ".tmp")
     tmp.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
     tmp.replace(args.out)

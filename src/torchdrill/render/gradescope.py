@@ -70,9 +70,21 @@ def results_json(result: SubmissionResult) -> dict:
             "submission": result.submission, "max_score": result.max_score, "device": result.device,
             "lang": result.lang, "isolated": bool(result.extra.get("isolated")),
             "torch": result.extra.get("torch", ""), "grading_failed": bool(result.error),
+            # measured, like execution_time: the highest memory a sandboxed child of this submission
+            # held, as its memory cgroup counted it (0 where there is no cgroup)
+            "memory_peak_mb": result.extra.get("memory_peak_mb", 0),
         },
         "tests": tests,
     }
+
+
+def without_measurements(data: dict) -> dict:
+    """A results.json without what is measured rather than decided (the time it took, the memory
+    it held): the same submission graded twice, anywhere, gives exactly this twice."""
+    out = {k: v for k, v in data.items() if k != "execution_time"}
+    if isinstance(out.get("extra_data"), dict):
+        out["extra_data"] = {k: v for k, v in out["extra_data"].items() if k != "memory_peak_mb"}
+    return out
 
 
 def write_atomic(path: Path, text: str) -> None:

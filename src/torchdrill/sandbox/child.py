@@ -1,29 +1,96 @@
-"""The code a forked child runs: confine itself, load the student's file, call one function.
+"""What a confined child runs: one student's file, one function, as many calls as its grader makes.
 
-Runs inside the zygote's fork, so torch is already imported and warm.  Everything it hands back
-goes through :func:`wire.plain` into one ``torch.save`` file; the trusted side decides the grade.
-Nothing here is secret: the child never sees expected values, only inputs.
+The zygote forks one child per *session* (one stub of one submission), which confines itself
+once (jail, cgroups, tmpfs folders, rlimits, uid) and then serves calls read from a pipe until
+the zygote ends it.  Each call is as it was when every call had a fresh child: trusted code first
+puts the process back as it was (torch's global modes, seeds, working folder, signal handlers,
+device simulation), executes the student's module afresh into a new namespace (with reference
+callees put in place), calls the function, then *seals* the result before anything the student
+armed can run again (signals blocked, timers disarmed, handlers, trace and profile functions,
+gc callbacks, torch modes and global hooks removed; threads left running fail the call), and
+writes one record back.  Everything it hands back goes through :func:`wire.plain` and
+:mod:`codec`; the trusted side decides the grade.  Nothing here is secret: the child never sees
+expected values, only inputs.
 """
 from __future__ import annotations
 
-import io
+import functools
+import gc
+import operator
 import os
 import random
+import signal
+import struct
 import sys
+import threading
 import traceback
 import types
+import warnings
 
 import numpy as np
 import torch
 
-from . import isolation, kit, wire
+from . import codec, isolation, kit, wire
 
 # Captured before any student code exists in this process.
-_save, _load, _plain, _exit = torch.save, torch.load, wire.plain, os._exit
-_ok_types = (str, int)
+_encode, _decode, _plain, _exit = codec.encode, codec.decode, wire.plain, os._exit
+_LEN = struct.Struct("<Q")
+_ALL_SIGNALS = set(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP}
+_gc_callbacks = gc.callbacks            # the list the collector really uses, whatever gc.callbacks becomes
+_gc_threshold = gc.get_threshold()
+_warning_filters = list(warnings.filters)
+_recursion_limit = sys.getrecursionlimit()
 
 MAX_FRAMES = 12
+MAX_REQUEST = 256 << 20
 
+
+def _patchable() -> list:
+    """The namespaces student code patches (``torch.allclose = …``, ``torch.Tensor.__eq__ = …``):
+    put back before every call, so one call's patches cannot reach another stub's calls."""
+    import builtins
+    import math
+
+    import torch.nn.functional as F
+
+    return [torch, torch.Tensor, torch.nn, F, torch.nn.Module, torch.autograd, torch.optim, torch.testing,
+            np, np.ndarray, math, builtins, random]
+
+
+class _Snapshot:
+    """The attributes of :func:`_patchable` as trusted code found them.  ``restore`` compares each
+    namespace with its copy in one C-level dict comparison (identical values short-cut; about
+    40 µs for all of them) and puts back only what changed."""
+
+    def __init__(self) -> None:
+        self.saved = [(obj, dict(vars(obj)), isinstance(obj, type)) for obj in _patchable()]
+
+    def restore(self) -> None:
+        for obj, saved, is_class in self.saved:
+            current = vars(obj)
+            try:
+                if current == saved:
+                    continue
+            except BaseException:      # a planted value whose __eq__ raises: restore it all
+                pass
+            for name, value in saved.items():
+                if current.get(name, _MISSING) is not value:
+                    try:
+                        setattr(obj, name, value)
+                    except (AttributeError, TypeError):
+                        pass
+            if is_class:                  # a method added to a class (Tensor.__eq__) overrides its base's
+                for name in set(current) - set(saved):
+                    try:
+                        delattr(obj, name)
+                    except (AttributeError, TypeError):
+                        pass
+
+
+_MISSING = object()
+
+
+# ----------------------------------------------------------------------------- errors
 
 def _student_frames(tb, filename: str, source_lines: list[str]) -> list[dict]:
     frames = []
@@ -54,129 +121,308 @@ def _describe(exc: BaseException, filename: str, source_lines: list[str]) -> dic
     return info
 
 
-def _write(path: str, result: dict) -> None:
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BaseException:
-        pass
-    buf = io.BytesIO()
-    try:
-        _save(result, buf)
-    except BaseException as exc:  # the value could not be saved: report that instead
-        buf = io.BytesIO()
-        _save({"status": "unsaveable", "message": f"{type(exc).__name__}: {exc}"[:500]}, buf)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(buf.getbuffer())
+# ----------------------------------------------------------------------------- the pipe
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
-def run(req: dict, jail: isolation.Jail | None) -> None:
+def _read_frame(fd: int) -> bytes:
+    (n,) = _LEN.unpack(_read_exact(fd, _LEN.size))
+    if n > MAX_REQUEST:
+        raise EOFError
+    return _read_exact(fd, n)
+
+
+def _write_frame(fd: int, data: bytes) -> None:
+    view = memoryview(_LEN.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+# ----------------------------------------------------------------------------- the session
+
+class Session:
+    """The child's side of one session: its confinement, its module, its calls."""
+
+    def __init__(self, spec: dict, req_fd: int, rep_fd: int):
+        self.spec, self.req_fd, self.rep_fd = spec, req_fd, rep_fd
+        self.filename = os.path.basename(spec["module"])
+        self.module_name = spec["module_name"]
+        self.output_cap = int(spec["output_bytes"])
+        self.code = None
+        self.text = ""
+        self.load_error: dict | None = None
+        self.out_fd = -1
+        self.handlers = {s: signal.getsignal(s) for s in _ALL_SIGNALS if _valid(s)}
+        self.callee_cache: dict[str, types.CodeType] = {}
+        self.snapshot = _Snapshot()
+
+    # --- as root, before confinement: read what the child needs
+    def load(self) -> None:
+        with open(self.spec["module"], "rb") as f:
+            source = f.read()
+        try:
+            self.text = source.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.load_error = {"status": "import_error", "exc_type": "UnicodeDecodeError",
+                               "message": f"the file is not UTF-8 text (byte {exc.start})", "frames": []}
+            return
+        try:
+            self.code = compile(self.text, self.filename, "exec", dont_inherit=True)
+        except BaseException as exc:  # SyntaxError, a too-deep expression (RecursionError, MemoryError)
+            self.load_error = dict(status="import_error", **_describe(exc, self.filename, self.text.splitlines()))
+
+    def open_output(self) -> None:
+        """One output file in the child's own folder, truncated before each call; every write
+        beyond ``RLIMIT_FSIZE`` fails with "File too large", as a flood should."""
+        self.out_fd = os.open("output.txt", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        null_fd = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(null_fd, 0)
+        os.close(null_fd)
+
+    def serve(self) -> None:
+        while True:
+            try:
+                frame = _read_frame(self.req_fd)
+            except (EOFError, OSError):
+                return
+            _block_signals()
+            result = self.call(frame)
+            try:
+                data = _encode(result)
+            except BaseException as exc:  # what came back could not be written: say so instead
+                data = _encode({"status": "unsaveable", "message": f"{type(exc).__name__}: {exc}"[:500]})
+            _write_frame(self.rep_fd, data)
+
+    # --- one call
+    def call(self, frame: bytes) -> dict:
+        try:
+            self.snapshot.restore()          # torch as trusted code knows it, before decoding with it
+            req = _decode(frame, max_bytes=MAX_REQUEST)
+            self.reset(int(req["seed"]))
+            args = kit.build(req["args"])
+            kwargs = {k: kit.build(v) for k, v in req["kwargs"].items()}
+            ctx = kit.Ctx(args, kwargs)
+            probes = [(p["name"], p["params"]) + kit.PROBES[p["name"]] for p in req.get("probes", [])]
+            callees = [(name, self._callee(code), record) for name, code, record in req.get("callees", [])]
+        except BaseException as exc:
+            return {"status": "harness_error", "message": f"building inputs: {type(exc).__name__}: {exc}"[:500]}
+        result = self._run(req, ctx, probes, callees)
+        result["output"], result["output_truncated"] = self.output()
+        kit.cleanup(ctx)
+        return result
+
+    def _callee(self, code: str) -> types.CodeType:
+        compiled = self.callee_cache.get(code)
+        if compiled is None:
+            compiled = self.callee_cache[code] = compile(code, "<reference>", "exec", dont_inherit=True)
+        return compiled
+
+    def reset(self, seed: int) -> None:
+        """Put back what an earlier call of this session may have changed (trusted code)."""
+        for s, h in self.handlers.items():
+            try:
+                signal.signal(s, h)
+            except (OSError, ValueError, TypeError):
+                pass
+        os.chdir(self.spec["workdir"])
+        sys.setrecursionlimit(_recursion_limit)
+        warnings.filters[:] = _warning_filters
+        gc.set_threshold(*_gc_threshold)
+        gc.enable()
+        torch.set_default_dtype(torch.float32)
+        torch.set_grad_enabled(True)
+        torch.use_deterministic_algorithms(False)
+        torch.autograd.set_detect_anomaly(False)
+        torch.manual_seed(seed)
+        np.random.seed(seed % (1 << 32))
+        random.seed(seed)
+        if self.out_fd >= 0:
+            try:
+                os.ftruncate(self.out_fd, 0)
+                os.lseek(self.out_fd, 0, os.SEEK_SET)
+                os.dup2(self.out_fd, 1)
+                os.dup2(self.out_fd, 2)
+            except OSError:
+                pass
+
+    def output(self) -> tuple[str, bool]:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            pass
+        try:
+            data = os.pread(self.out_fd, self.output_cap + 1, 0)
+        except OSError:
+            return "", False
+        return data[:self.output_cap].decode("utf-8", "replace"), len(data) > self.output_cap
+
+    def _run(self, req: dict, ctx: kit.Ctx, probes: list, callees: list) -> dict:
+        if self.load_error is not None:
+            return dict(self.load_error)
+        lines = self.text.splitlines()
+        module = types.ModuleType(self.module_name)
+        module.__file__ = self.filename
+        sys.modules[self.module_name] = module
+        try:
+            _unblock_signals()
+            exec(self.code, module.__dict__)
+            _block_signals()
+        except BaseException as exc:
+            _block_signals()
+            _seal()
+            self.snapshot.restore()
+            return dict(status="import_error", **_describe(exc, self.filename, lines))
+        for name, code, record in callees:
+            # Executed in the student's namespace: a reference train_step calls whatever loss_fn is
+            # there (the reference one too, when the grader asks for both).
+            exec(code, module.__dict__)
+            if record:
+                module.__dict__[name] = _recorder(name, module.__dict__[name], ctx)
+        func = module.__dict__.get(req["func"])
+        if not isinstance(func, types.FunctionType):
+            _seal()
+            return {"status": "missing_function", "found": None if func is None else wire.opaque(func)["type"]}
+        try:
+            for _name, params, before, _after in probes:
+                if before is not None:
+                    before(ctx, *params)
+            ctx.results.extend(_call_sealed(func, ctx.args, ctx.kwargs, int(req.get("repeat", 1))))
+        except BaseException as exc:
+            _block_signals()
+            problem = _seal()
+            self.snapshot.restore()
+            if problem:
+                return problem
+            return dict(status="raised", **_describe(exc, self.filename, lines))
+        problem = _seal()
+        if problem:
+            return problem
+        self.snapshot.restore()      # the probes and the serializer use torch as trusted code knows it
+        try:
+            measured = {name: _plain(after(ctx, *params)) for name, params, _b, after in probes}
+            result = {"status": "ok", "value": _plain(ctx.results[-1]), "args": _plain(list(ctx.args)),
+                      "kwargs": _plain(ctx.kwargs), "probes": measured}
+            if int(req.get("repeat", 1)) > 1:
+                result["values"] = _plain(ctx.results)
+        except BaseException as exc:
+            return dict(status="probe_error", **_describe(exc, self.filename, lines))
+        return result
+
+
+# ----------------------------------------------------------------------------- sealing
+
+def _valid(s: int) -> bool:
+    try:
+        signal.getsignal(s)
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+_invoke = operator.methodcaller("__call__")
+
+
+def _call_sealed(func, args: list, kwargs: dict, repeat: int) -> list:
+    """Call the student's function ``repeat`` times, then — in C, with no Python frame of ours in
+    between, so no profile or trace function, no signal handler and no gc callback the student
+    armed gets a turn — clear gc callbacks and stop the collector, disarm interval timers, block
+    every signal, and remove profile and trace functions.  Returns the calls' results.
+
+    (The student's own 'return' event still fires inside its frame; anything done there it could
+    have done in its body.  A POSIX timer armed through ctypes whose signal lands in the few
+    instructions between the return and the block is the one remaining way in.)"""
+    steps = [functools.partial(func, *args, **kwargs) for _ in range(repeat)]
+    steps += [_gc_callbacks.clear, gc.disable,
+              *(functools.partial(signal.setitimer, t, 0)
+                for t in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)),
+              functools.partial(signal.pthread_sigmask, signal.SIG_BLOCK, _ALL_SIGNALS),
+              functools.partial(sys.setprofile, None), functools.partial(sys.settrace, None)]
+    _unblock_signals()
+    return list(map(_invoke, steps))[:repeat]
+
+
+def _block_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, _ALL_SIGNALS)
+
+
+def _unblock_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _ALL_SIGNALS)
+
+
+def _seal() -> dict | None:
+    """Right after the student's code returned or raised, with every signal already blocked:
+    disarm and remove everything it could have armed to run later, in the window where the
+    result is measured and written.  Threads cannot be stopped from here: they fail the call."""
+    for timer in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
+        signal.setitimer(timer, 0)
+    for s in _ALL_SIGNALS:
+        try:
+            if callable(signal.getsignal(s)):
+                signal.signal(s, signal.SIG_DFL)   # a pending, already-tripped flag now runs nothing
+        except (OSError, ValueError, TypeError):
+            pass
+    sys.settrace(None)
+    sys.setprofile(None)
+    threading.settrace(None)           # type: ignore[arg-type]
+    threading.setprofile(None)         # type: ignore[arg-type]
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is not None:         # Python 3.12+: tools that watch every instruction
+        for tool in range(6):
+            try:
+                monitoring.set_events(tool, 0)
+                monitoring.free_tool_id(tool)
+            except (ValueError, AttributeError):
+                pass
+    gc.disable()
+    _gc_callbacks.clear()
+    kit.neutralise_torch()
+    try:
+        tasks = len(os.listdir("/proc/self/task"))
+    except OSError:
+        tasks = threading.active_count()
+    if tasks > 1:
+        return {"status": "threads", "threads": tasks - 1}
+    return None
+
+
+# ----------------------------------------------------------------------------- entry point
+
+def run(spec: dict, jail: isolation.Jail | None, req_fd: int, rep_fd: int, join=None) -> None:
     """Entry point in the forked child. Never returns."""
     status = 1
     try:
-        status = _run(req, jail)
+        session = Session(spec, req_fd, rep_fd)
+        session.load()
+        limits = isolation.Limits(**spec["limits"])
+        workdir = spec["workdir"]
+        isolation.confine(jail, workdir, limits, join=join)
+        spec["workdir"] = os.getcwd()
+        session.open_output()
+        _close_all_but({0, 1, 2, req_fd, rep_fd, session.out_fd})
+        session.serve()
+        status = 0
+    except BaseException:
+        traceback.print_exc()     # the zygote's stderr (before confinement): for staff debugging
     finally:
         _exit(status)
 
 
-def _run(req: dict, jail: isolation.Jail | None) -> int:
-    call_dir = req["call_dir"]
-    # --- as root, on the host side of the jail: read what the child needs, then confine.
-    with open(req["args"], "rb") as f:
-        args_blob = f.read()
-    callee_code = {}
-    for name, spec in req.get("callees", {}).items():
-        with open(spec["file"], "rb") as f:
-            callee_code[name] = (compile(f.read(), "<reference>", "exec", dont_inherit=True), bool(spec.get("record")))
-        os.unlink(spec["file"])
-    req["callees"] = None          # nothing of the reference's text stays reachable from here
-    with open(req["module"], "rb") as f:
-        source = f.read()
-    out_fd = os.open(os.path.join(call_dir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    null_fd = os.open("/dev/null", os.O_RDONLY)
-    os.dup2(null_fd, 0)
-    os.dup2(out_fd, 1)
-    os.dup2(out_fd, 2)
-    os.closerange(3, 65536)
-    lim = req["limits"]
-    limits = isolation.Limits(
-        cpu_seconds=int(lim["cpu_seconds"]),
-        memory_bytes=isolation.vm_size_bytes() + int(lim["memory_mb"]) * (1 << 20),
-        file_bytes=int(lim["file_mb"]) * (1 << 20),
-        nproc=int(lim["nproc"]),
-    )
-    isolation.confine(jail, call_dir, limits)
-    # Absolute, so a student's os.chdir cannot send the result elsewhere.
-    result_path = os.path.join(jail.inside(call_dir) if jail else call_dir, "result.pt")
-    filename = os.path.basename(req["module"])
-    seed = int(req["seed"])
-    torch.manual_seed(seed)
-    np.random.seed(seed % (1 << 32))
-    random.seed(seed)
-
-    # --- build the inputs (trusted code; a failure here is a grader error)
-    try:
-        payload = _load(io.BytesIO(args_blob), weights_only=True)
-        args = kit.build(payload["args"])
-        kwargs = {k: kit.build(v) for k, v in payload["kwargs"].items()}
-        ctx = kit.Ctx(args, kwargs)
-        probes = [(p["name"], p["params"]) + kit.PROBES[p["name"]] for p in req.get("probes", [])]
-    except BaseException as exc:
-        _write(result_path, {"status": "harness_error", "message": f"building inputs: {type(exc).__name__}: {exc}"[:500]})
-        return 0
-
-    # --- the student's module, with reference callees put in place of the student's own
-    try:
-        text = source.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        _write(result_path, {"status": "import_error", "exc_type": "UnicodeDecodeError",
-                             "message": f"the file is not UTF-8 text (byte {exc.start})", "frames": []})
-        return 0
-    lines = text.splitlines()
-    module = types.ModuleType(req["module_name"])
-    module.__file__ = filename
-    sys.modules[req["module_name"]] = module
-    try:
-        code = compile(text, filename, "exec", dont_inherit=True)
-        exec(code, module.__dict__)
-    except BaseException as exc:
-        _write(result_path, dict(status="import_error", **_describe(exc, filename, lines)))
-        return 0
-    for name, (code, record) in callee_code.items():
-        # Executed in the student's namespace: a reference train_step calls whatever loss_fn is
-        # there (the reference one too, when the grader asks for both).
-        exec(code, module.__dict__)
-        if record:
-            module.__dict__[name] = _recorder(name, module.__dict__[name], ctx)
-    callee_code.clear()
-    func = module.__dict__.get(req["func"])
-    if not isinstance(func, types.FunctionType):
-        _write(result_path, {"status": "missing_function",
-                             "found": None if func is None else wire.opaque(func)["type"]})
-        return 0
-
-    # --- the call
-    try:
-        for name, params, before, _after in probes:
-            if before is not None:
-                before(ctx, *params)
-        for _ in range(int(req.get("repeat", 1))):
-            ctx.results.append(func(*args, **kwargs))
-    except BaseException as exc:
-        _write(result_path, dict(status="raised", calls_done=len(ctx.results), **_describe(exc, filename, lines)))
-        return 0
-    try:
-        measured = {name: _plain(after(ctx, *params)) for name, params, _b, after in probes}
-        result = {"status": "ok", "value": _plain(ctx.results[-1]), "args": _plain(list(args)),
-                  "kwargs": _plain(kwargs), "probes": measured}
-        if int(req.get("repeat", 1)) > 1:
-            result["values"] = _plain(ctx.results)
-    except BaseException as exc:
-        _write(result_path, dict(status="probe_error", **_describe(exc, filename, lines)))
-        return 0
-    _write(result_path, result)
-    return 0
+def _close_all_but(keep: set[int]) -> None:
+    low = 0
+    for fd in sorted(keep) + [65536]:
+        if fd > low:
+            os.closerange(low, fd)
+        low = fd + 1
 
 
 def _recorder(name: str, fn, ctx: kit.Ctx):

@@ -2,28 +2,32 @@
 
 ``Sandbox.call`` never raises because of anything a student did: every way a call can end
 (returned, raised, timed out, ran out of memory, killed itself, printed a flood, returned a
-look-alike object) becomes a :class:`CallResult` with plain, type-checked fields.
+look-alike object, left threads running) becomes a :class:`CallResult` with plain, type-checked
+fields.  Calls with the same ``session`` (by default: the same file and function) are served by
+one confined child; :meth:`Sandbox.end_session` ends it (the grader does after each submission).
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import select
 import shutil
 import signal
-import stat
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import wire
+from ..fsutil import remove_tree
+from . import codec, wire
 
-RESULT_CAP = 32 << 20        # bytes of result file we agree to read
+RESULT_CAP = 32 << 20        # bytes of one call's record we agree to read (the zygote's cap too)
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,15 @@ class SandboxLimits:
     output_kb: int = 64
     file_mb: int = 16
     nproc: int = 1
+    disk_mb: int = 64        # each writable tmpfs folder of a child (its working folder, /tmp, /dev/shm)
+    inodes: int = 2048       # files and folders in each of them
+    address_space: bool = True   # RLIMIT_AS as well as the memory cgroup (off for CUDA, which maps
+                                 # far more address space than it uses)
+
+    @property
+    def session_cpu_seconds(self) -> int:
+        """A child's CPU for its whole life where per-call limits cannot be raised (not root)."""
+        return max(300, self.cpu_seconds * 30)
 
 
 @dataclass
@@ -41,7 +54,8 @@ class CallResult:
     """How one sandboxed call ended, as the trusted side saw it."""
 
     status: str                      # ok | raised | import_error | missing_function | timeout | cpu |
-                                     # memory | killed | no_result | bad_result | harness_error | probe_error
+                                     # memory | killed | no_result | bad_result | harness_error | probe_error |
+                                     # threads
     value: Any = None
     values: list | None = None       # with repeat > 1: each call's return value
     args: list = field(default_factory=list)
@@ -54,6 +68,7 @@ class CallResult:
     signal: int | None = None
     wall: float = 0.0
     cpu: float = 0.0
+    mem_peak: int = 0                # bytes, the child's memory cgroup's peak during the call (0: unknown)
 
     @property
     def ok(self) -> bool:
@@ -61,6 +76,55 @@ class CallResult:
 
 
 class SandboxUnavailable(RuntimeError):
+    pass
+
+
+_LEN = struct.Struct("<Q")
+_CLK = os.sysconf("SC_CLK_TCK")
+CPU_POLL = 0.25             # seconds between looks at a running call's CPU time
+
+
+class _Reader:
+    """Exact byte counts from a pipe, with a deadline (select on the raw fd)."""
+
+    def __init__(self, fd: int):
+        self.fd, self.buf = fd, bytearray()
+
+    def read(self, n: int, deadline: float, poll=None) -> bytes | None:
+        """``n`` bytes, or None at the deadline; ``poll()`` runs while waiting and may raise."""
+        while len(self.buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self.fd], [], [], min(left, CPU_POLL) if poll else left)
+            if not ready:
+                if poll is not None:
+                    poll()
+                continue
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                raise EOFError
+            self.buf += chunk
+        data, self.buf = bytes(self.buf[:n]), self.buf[n:]
+        return data
+
+
+class _Child:
+    """The parent's end of one session's child: its pid and the two pipes to it."""
+
+    def __init__(self, key: str, pid: int, req_w: int, rep_r: int):
+        self.key, self.pid, self.req_w = key, pid, req_w
+        self.reader = _Reader(rep_r)
+
+    def close(self) -> None:
+        for fd in (self.req_w, self.reader.fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class _CpuExceeded(Exception):
     pass
 
 
@@ -74,10 +138,24 @@ class Sandbox:
         self.hide = [str(h) for h in (hide or [])]
         self.device = device
         self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
         self.base: Path | None = None
         self.info: dict = {}
         self._n = 0
+        self._child: _Child | None = None
         self._lock = threading.Lock()
+        #: what one child serves: "chapter" (each chapter file of a submission its own child) or
+        #: "submission" (one child for all of it: one CUDA context per submission on a GPU)
+        self.session_scope = "chapter"
+        #: how many zygotes this sandbox started: a change during a submission means it was restarted
+        self.generation = 0
+        #: how many confined children it forked (each one at most one CUDA context)
+        self.children_started = 0
+        #: the highest memory any ended child's cgroup counted, in bytes (the caller resets it)
+        self.memory_peak = 0
+        #: the zygote warms up for many submissions (an optimizer step: ~1 s once, instead of in the
+        #: first child that steps one); off for a student's quick check
+        self.warm = True
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> "Sandbox":
@@ -105,42 +183,67 @@ class Sandbox:
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME", "CUDA_VISIBLE_DEVICES",
                                                              "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
         env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "torchdrill.sandbox.zygote"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=env, cwd=str(self.base), text=True, bufsize=1, start_new_session=True,
-        )
-        config = {"scratch": str(self.work), "jail": str(self.base / "jail"), "isolate": self.isolate,
-                  "hide": self.hide}
-        self.proc.stdin.write(json.dumps(config) + "\n")
-        self.proc.stdin.flush()
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-m", "torchdrill.sandbox.zygote", str(theirs.fileno())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=env, cwd=str(self.base), pass_fds=[theirs.fileno()], start_new_session=True,
+            )
+        finally:
+            theirs.close()
+        self.sock = mine
+        self.generation += 1
+        self._send({"scratch": str(self.work), "jail": str(self.base / "jail"), "isolate": self.isolate,
+                    "hide": self.hide, "warm": self.warm})
         self.info = {}
+        self._child = None
+
+    def _send(self, obj: dict) -> None:
+        assert self.sock is not None
+        self.sock.send(json.dumps(obj).encode())
+
+    def _receive(self, timeout: float) -> tuple[dict, list[int]] | None:
+        """The zygote's next message (and any pipe ends it carries), or None if it is gone or stuck."""
+        assert self.sock is not None
+        try:
+            ready, _, _ = select.select([self.sock], [], [], timeout)
+            if not ready:
+                return None
+            data, fds, _flags, _addr = socket.recv_fds(self.sock, 1 << 20, 4)
+        except OSError:
+            return None
+        if not data:
+            return None
+        return json.loads(data), fds
 
     def ready(self, timeout: float = 120.0) -> dict:
         """Wait until the zygote has warmed up; returns its hello (isolated?, torch version...)."""
         if not self.info:
             self.start()
-            line = self._readline(timeout)
-            if line is None:
+            got = self._receive(timeout)
+            if got is None:
                 self.close()
                 raise SandboxUnavailable("the sandbox process did not start (is torch installed for this Python?)")
-            self.info = json.loads(line)
+            self.info = got[0]
         return self.info
 
     def close(self) -> None:
         self._stop_zygote()
         if self.base is not None:
-            shutil.rmtree(self.base, ignore_errors=True)
+            remove_tree(self.base)
             self.base = None
 
     def _stop_zygote(self) -> None:
         proc, self.proc = self.proc, None
         self.info = {}
+        if self._child is not None:
+            self._child.close()
+            self._child = None
+        if self.sock is not None:
+            self.sock.close()           # the zygote reads EOF, ends its children and exits
+            self.sock = None
         if proc is not None:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
             try:
                 proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
@@ -150,15 +253,6 @@ class Sandbox:
             except (ProcessLookupError, PermissionError):
                 pass
             proc.wait()
-            proc.stdout.close()
-
-    def _readline(self, timeout: float) -> str | None:
-        assert self.proc is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            return None
-        line = self.proc.stdout.readline()
-        return line or None
 
     # ------------------------------------------------------------------ staging
     def stage_dir(self) -> Path:
@@ -169,119 +263,194 @@ class Sandbox:
         os.chmod(d, 0o755)
         return d
 
+    # ------------------------------------------------------------------ sessions
+    def session_for(self, module: Path) -> str:
+        """Which child serves calls into ``module`` (a staged chapter file), by ``session_scope``."""
+        return str(module.parent if self.session_scope == "submission" else module)
+
+    def end_session(self) -> None:
+        """End the child that serves the current session and wait until it is gone: nothing it
+        started survives.  (Between sessions of one submission the next call ends it without
+        waiting: the zygote ends it before it forks the next.)"""
+        with self._lock:
+            self._end_child(wait=True)
+
+    def _end_child(self, *, wait: bool) -> dict:
+        """Close our pipes to the child and have the zygote kill and reap it (and, with ``wait``,
+        say how it ended)."""
+        ch, self._child = self._child, None
+        if ch is None or self.sock is None:
+            return {}
+        ch.close()
+        self._n += 1
+        end_id = self._n
+        try:
+            self._send({"op": "end", "pid": ch.pid, "reply": True, "id": end_id})
+        except OSError:
+            return {}
+        if not wait:
+            return {}          # its reply is read (and its memory noted) before the next spawn's
+        while True:
+            got = self._receive(30)
+            if got is None:
+                self._stop_zygote()
+                return {}
+            self._note(got[0])
+            if got[0].get("id") == end_id:
+                return got[0]
+
+    def _note(self, reply: dict) -> None:
+        peak = reply.get("mem_peak")
+        if type(peak) is int:
+            self.memory_peak = max(self.memory_peak, peak)
+
+    def _spawn(self, key: str, module: Path, module_name: str, limits: dict) -> _Child | None:
+        self._n += 1
+        self._send({"op": "spawn", "id": self._n, "module": str(module), "module_name": module_name,
+                    "limits": limits})
+        while True:
+            got = self._receive(60)
+            if got is None:
+                return None
+            reply, fds = got
+            self._note(reply)
+            if reply.get("id") == self._n and len(fds) == 2:
+                self.children_started += 1
+                return _Child(key, int(reply["pid"]), fds[0], fds[1])
+            for fd in fds:
+                os.close(fd)
+
     # ------------------------------------------------------------------ calls
     def call(self, module: Path, module_name: str, func: str, args: list | tuple = (), kwargs: dict | None = None,
              *, callees: dict[str, dict] | None = None, probes: list[dict] | None = None, repeat: int = 1,
-             seed: int = 0, wall_seconds: float | None = None) -> CallResult:
-        import torch
-
+             seed: int = 0, wall_seconds: float | None = None, session: str | None = None) -> CallResult:
         with self._lock:
             info = self.ready()
-            self._n += 1
-            call_dir = self.work / f"call-{self._n}"
-            call_dir.mkdir(mode=0o700)
-            try:
-                torch.save({"args": list(args), "kwargs": dict(kwargs or {})}, call_dir / "args.pt")
-                callee_files = {}
-                for i, (name, spec) in enumerate((callees or {}).items()):
-                    path = call_dir / f"callee-{i}.py"
-                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                    with os.fdopen(fd, "w", encoding="utf-8") as f:
-                        f.write(spec["code"])
-                    callee_files[name] = {"file": str(path), "record": bool(spec.get("record"))}
-                lim = self.limits
-                req = {
-                    "id": self._n, "call_dir": str(call_dir), "args": str(call_dir / "args.pt"),
-                    "module": str(module), "module_name": module_name, "func": func,
-                    "callees": callee_files, "probes": probes or [], "repeat": int(repeat), "seed": int(seed),
-                    "wall_seconds": float(wall_seconds or lim.call_seconds),
-                    "limits": {"cpu_seconds": lim.cpu_seconds, "memory_mb": lim.memory_mb,
-                               "file_mb": lim.file_mb, "nproc": lim.nproc if info.get("isolated") else 4096},
-                }
-                self.proc.stdin.write(json.dumps(req) + "\n")
-                self.proc.stdin.flush()
-                line = self._readline(req["wall_seconds"] + 30)
-                if line is None:
+            lim = self.limits
+            key = session or self.session_for(Path(module))
+            request = codec.encode({
+                "func": func, "args": list(args), "kwargs": dict(kwargs or {}), "probes": probes or [],
+                "repeat": int(repeat), "seed": int(seed),
+                "callees": [[name, spec["code"], bool(spec.get("record"))] for name, spec in (callees or {}).items()]})
+            if self._child is not None and self._child.key != key:
+                self._end_child(wait=False)
+            if self._child is None:
+                limits = {"memory_mb": lim.memory_mb, "file_mb": lim.file_mb, "output_kb": lim.output_kb,
+                          "disk_mb": lim.disk_mb, "inodes": lim.inodes, "session_cpu_seconds": lim.session_cpu_seconds,
+                          "address_space": lim.address_space, "nproc": lim.nproc if info.get("isolated") else 4096}
+                try:
+                    self._child = self._spawn(key, Path(module), module_name, limits)
+                except OSError:
+                    self._child = None
+                if self._child is None:
                     # The zygote itself is gone or stuck: stop it and let the next call start a new
                     # one over the same scratch folder (staged submissions stay where they are).
                     self._stop_zygote()
                     return CallResult(status="harness_error", error={"message": "the sandbox stopped answering"})
-                reply = json.loads(line)
-                return self._collect(reply, call_dir)
-            finally:
-                shutil.rmtree(call_dir, ignore_errors=True)
+            result = self._call(self._child, request, float(wall_seconds or lim.call_seconds))
+        if result.status == "threads":
+            self.end_session()          # the threads it left may still run: the child must go
+        return result
 
-    def _collect(self, reply: dict, call_dir: Path) -> CallResult:
-        import torch
+    def _call(self, ch: _Child, request: bytes, wall: float) -> CallResult:
+        started = time.monotonic()
+        deadline = started + wall
+        cpu0 = _cpu_seconds(ch.pid)
+        lim = self.limits
 
-        output, truncated = _read_output(call_dir / "output.txt", self.limits.output_kb * 1024)
-        common = dict(output=output, output_truncated=truncated, exit=reply.get("exit"),
-                      signal=reply.get("signal"), wall=reply.get("wall", 0.0), cpu=reply.get("cpu", 0.0))
-        if reply.get("timed_out"):
+        def poll() -> None:
+            if _cpu_seconds(ch.pid) - cpu0 > lim.cpu_seconds:
+                raise _CpuExceeded
+
+        how = ""
+        data = None
+        try:
+            _write_all(ch.req_w, _LEN.pack(len(request)) + request, deadline)
+            head = ch.reader.read(_LEN.size, deadline, poll)
+            if head is not None:
+                (n,) = _LEN.unpack(head)
+                if n > RESULT_CAP:
+                    how = "oversize"
+                else:
+                    data = ch.reader.read(n, deadline, poll)
+            if data is None and not how:
+                how = "timeout"
+        except _CpuExceeded:
+            how = "cpu"
+        except (EOFError, OSError):
+            how = "ended"
+        wall_used = round(time.monotonic() - started, 4)
+        if data is not None:
+            cpu = round(max(0.0, _cpu_seconds(ch.pid) - cpu0), 4)
+            return self._collect(data, wall=wall_used, cpu=cpu)
+        ended = self._end_child(wait=True)      # the child goes: how did it end?
+        cpu = round(max(0.0, float(ended.get("cpu", cpu0)) - cpu0), 4)
+        common = dict(exit=ended.get("exit"), signal=ended.get("signal"), wall=wall_used, cpu=cpu,
+                      mem_peak=int(ended.get("mem_peak", 0) or 0))
+        if how == "timeout":
             return CallResult(status="timeout", **common)
-        sig = reply.get("signal")
-        if sig in (signal.SIGKILL, signal.SIGXCPU) and reply.get("cpu", 0) >= self.limits.cpu_seconds - 0.5:
+        if how == "cpu":
+            return CallResult(status="cpu", **{**common, "cpu": max(cpu, float(lim.cpu_seconds))})
+        if ended.get("oom"):
+            return CallResult(status="memory", **common)
+        if how == "oversize":
+            return CallResult(status="bad_result", error={"message": "the result is over the size limit"}, **common)
+        sig = ended.get("signal")
+        if sig in (signal.SIGKILL, signal.SIGXCPU) and cpu >= lim.cpu_seconds - 0.5:
             return CallResult(status="cpu", **common)
+        return CallResult(status="killed" if sig else "no_result", **common)
+
+    def _collect(self, data: bytes, **common) -> CallResult:
         try:
-            data = _read_regular(call_dir / "result.pt", RESULT_CAP)
-        except FileNotFoundError:
-            return CallResult(status="killed" if sig else "no_result", **common)
-        except OSError:
-            return CallResult(status="bad_result", error={"message": "the result is not a plain file of sane size"},
-                              **common)
-        try:
-            raw = torch.load(io.BytesIO(data), weights_only=True, map_location=None)
+            raw = codec.decode(data, max_bytes=RESULT_CAP)
             if type(raw) is not dict or type(raw.get("status")) is not str:
                 raise wire.BadWire("not a result record")
+            output = raw.get("output")
+            common.update(output=output[:self.limits.output_kb * 1024] if type(output) is str else "",
+                          output_truncated=raw.get("output_truncated") is True)
             status = raw["status"]
+            budget = wire.Budget()               # one bound on the work for the whole record
             if status == "ok":
                 return CallResult(
-                    status="ok", value=wire.validate(raw.get("value")),
-                    values=wire.validate(raw["values"]) if "values" in raw else None,
-                    args=_as(list, wire.validate(raw.get("args", []))),
-                    kwargs=_as(dict, wire.validate(raw.get("kwargs", {}))),
-                    probes=_as(dict, wire.validate(raw.get("probes", {}))), **common)
+                    status="ok", value=wire.validate(raw.get("value"), budget=budget),
+                    values=wire.validate(raw["values"], budget=budget) if "values" in raw else None,
+                    args=_as(list, wire.validate(raw.get("args", []), budget=budget)),
+                    kwargs=_as(dict, wire.validate(raw.get("kwargs", {}), budget=budget)),
+                    probes=_as(dict, wire.validate(raw.get("probes", {}), budget=budget)), **common)
             if status not in ("raised", "import_error", "missing_function", "harness_error", "probe_error",
-                              "unsaveable"):
+                              "unsaveable", "threads"):
                 raise wire.BadWire("unknown status")
-            error = _as(dict, wire.validate({k: v for k, v in raw.items() if k != "status"}))
+            error = _as(dict, wire.validate({k: v for k, v in raw.items()
+                                             if k not in ("status", "output", "output_truncated")}, budget=budget))
             if status == "raised" and error.get("memory"):
                 status = "memory"
             return CallResult(status=status, error=error, **common)
-        except Exception as exc:  # anything odd in the file: the student's code wrote it, not ours
+        except Exception as exc:  # anything odd in the record: the student's code wrote it, not ours
             return CallResult(status="bad_result", error={"message": f"{type(exc).__name__}"}, **common)
+
+
+def _write_all(fd: int, data: bytes, deadline: float) -> None:
+    view = memoryview(data)
+    while view:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise EOFError
+        _, writable, _ = select.select([], [fd], [], left)
+        if writable:
+            view = view[os.write(fd, view[:1 << 16]):]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process, all its threads (``/proc/PID/stat``)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLK
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _as(kind: type, value: Any) -> Any:
     if type(value) is not kind:
         raise wire.BadWire(f"expected {kind.__name__}")
     return value
-
-
-def _read_regular(path: Path, cap: int) -> bytes:
-    """Read a file the child wrote without following links it may have planted (we are root)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
-            raise OSError("not a regular file of sane size")
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read(cap + 1)
-    finally:
-        os.close(fd)
-
-
-def _read_output(path: Path, cap: int) -> tuple[str, bool]:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return "", False
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return "", False
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(cap)
-    finally:
-        os.close(fd)
-    return data.decode("utf-8", "replace"), st.st_size > cap

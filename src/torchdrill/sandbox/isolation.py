@@ -4,11 +4,14 @@ Two layers, both set up by trusted code before any student code runs:
 
 * ``build_jail`` (once per zygote, as root): a private mount namespace and an empty network
   namespace, and a tmpfs "jail" holding read-only binds of the system directories, the
-  interpreter and its site-packages, plus the scratch folder.  The course (solutions, hidden
-  graders, tests, .git), /root, /home and every other submission are simply not in it.
-* ``confine`` (in every forked child): its own session and process group, chroot into the jail,
-  a private /tmp, resource limits (soft = hard so they cannot be raised), no new privileges, and a
-  drop to a uid of its own, so that children cannot signal, trace or read each other.
+  interpreter and its site-packages, plus the scratch folder (read-only: staged submissions).
+  The course (solutions, hidden graders, tests, .git), /root, /home and every other submission
+  are simply not in it.
+* ``confine`` (in every forked child): its own session and process group, its memory and pids
+  cgroups, chroot into the jail, a private /tmp, /dev/shm and working folder (tmpfs, capped in
+  bytes and inodes, charged to its memory cgroup and gone with it: nothing it writes reaches the
+  host's disk), resource limits, no new privileges, and a drop to a uid of its own, so that
+  children cannot signal, trace or read each other.
 
 Everything degrades gracefully: without root (or without namespaces) the child still gets its
 session, rlimits and process-group kill, and the result says isolation was reduced.
@@ -18,9 +21,8 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
-import stat
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Callable
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
@@ -96,8 +98,10 @@ def can_isolate() -> bool:
     return os.geteuid() == 0
 
 
-#: Where the scratch folder appears inside the jail.
+#: Where the scratch folder appears inside the jail (read-only: the staged submissions).
 JAIL_SCRATCH = "/sandbox"
+#: A child's own working folder inside the jail: a tmpfs of its mount namespace.
+JAIL_WORK = "/home/student"
 
 
 def build_jail(jail: str, readonly: list[str], scratch: str, hide: list[str] = ()) -> Jail:
@@ -128,7 +132,10 @@ def build_jail(jail: str, readonly: list[str], scratch: str, hide: list[str] = (
             continue
         _bind(p, _mkdirs(jail, p, is_dir=os.path.isdir(p)), readonly=True, recursive=True)
         bound.append(p)
-    _bind(scratch, _mkdirs(jail, JAIL_SCRATCH), readonly=False)
+    _bind(scratch, _mkdirs(jail, JAIL_SCRATCH), readonly=True)
+    if any(_covered(p, [JAIL_WORK]) for p in bound):
+        raise OSError(f"{JAIL_WORK} would hide files the interpreter needs")
+    _mkdirs(jail, JAIL_WORK)                  # each child mounts its own tmpfs here
     for p in hide:  # secrets that a read-only bind above happened to include
         target = jail + os.path.realpath(p)
         if os.path.isdir(target):
@@ -139,33 +146,47 @@ def build_jail(jail: str, readonly: list[str], scratch: str, hide: list[str] = (
 
 @dataclass(frozen=True)
 class Limits:
-    cpu_seconds: int
+    cpu_seconds: int       # RLIMIT_CPU soft limit: SIGXCPU there (the zygote moves it before each call)
+    cpu_hard: int          # RLIMIT_CPU hard limit for the child's whole life: SIGKILL there
     memory_bytes: int      # RLIMIT_AS, absolute
-    file_bytes: int        # RLIMIT_FSIZE: caps output and result files
+    file_bytes: int        # RLIMIT_FSIZE: caps output files and anything else it writes
     nproc: int             # RLIMIT_NPROC for the child's own uid
+    disk_bytes: int = 64 << 20     # each of its writable tmpfs folders (/work, /tmp, /dev/shm)
+    inodes: int = 2048             # files and folders in each of them
 
 
-def confine(jail: Jail | None, workdir: str, limits: Limits) -> int | None:
-    """Called in the freshly forked child, as root when available. Returns the uid dropped to."""
+def _tmpfs(target: str, limits: Limits, *, noexec: bool, uid: int | None = None, mode: str = "1777") -> None:
+    owner = f",uid={uid},gid={uid}" if uid is not None else ""
+    _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | (MS_NOEXEC if noexec else 0),
+           f"mode={mode},size={limits.disk_bytes},nr_inodes={limits.inodes}{owner}")
+
+
+def confine(jail: Jail | None, workdir: str, limits: Limits, join: Callable[[], None] | None = None) -> int | None:
+    """Called in the freshly forked child, as root when available. Returns the uid dropped to.
+
+    ``join`` (as root, before anything else) puts the child into its cgroups.  With a jail the
+    child works in :data:`JAIL_WORK`; without one, in ``workdir`` (a host folder)."""
     os.setsid()
+    if join is not None:
+        join()
     uid = None
     if jail is not None:
         uid = UID_BASE + os.getpid()
-        os.chown(workdir, uid, uid)
-        workdir = jail.inside(workdir)
         os.chroot(jail.root)
-        unshare(CLONE_NEWNS | CLONE_NEWIPC)   # a /tmp, /dev/shm and IPC of its own, gone with it
+        unshare(CLONE_NEWNS | CLONE_NEWIPC)   # a /tmp, /dev/shm, /work and IPC of its own, gone with it
         keep = [(p, os.open(p, os.O_PATH)) for p in jail.tmp_binds]    # e.g. a venv that lives in /tmp
-        _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+        _tmpfs("/tmp", limits, noexec=False)
         for path, fd in keep:
             os.makedirs(path, mode=0o755, exist_ok=True)
             _bind(f"/proc/self/fd/{fd}", path, readonly=True, recursive=True)
             os.close(fd)
-        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=64m")
+        _tmpfs("/dev/shm", limits, noexec=True)
+        _tmpfs(JAIL_WORK, limits, noexec=True, uid=uid, mode="0700")
+        workdir = JAIL_WORK
     os.chdir(workdir)
     os.umask(0o077)
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_hard))
     for res, value in (
-        (resource.RLIMIT_CPU, limits.cpu_seconds),
         (resource.RLIMIT_AS, limits.memory_bytes),
         (resource.RLIMIT_FSIZE, limits.file_bytes),
         (resource.RLIMIT_CORE, 0),
@@ -190,8 +211,3 @@ def vm_size_bytes() -> int:
     return 0
 
 
-def private_dir(path: Path) -> Path:
-    """A directory only root (or the current user) may enter."""
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, stat.S_IRWXU)
-    return path

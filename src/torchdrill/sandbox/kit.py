@@ -105,18 +105,30 @@ def _spy_entry(out) -> dict:
             "graph": isinstance(out, torch.Tensor) and (out.grad_fn is not None or bool(out.requires_grad))}
 
 
+#: id(spied callable) -> (the callable, its log).  Not an attribute or a closure cell of what the
+#: student is handed, so ``f.__td_spy_log__`` or ``f.__closure__`` cannot rewrite what was seen.
+_SPY_LOGS: dict[int, tuple[Any, list]] = {}
+
+
+def _log_for(spied) -> list:
+    entry = _SPY_LOGS.get(id(spied))
+    if entry is None or entry[0] is not spied:
+        entry = _SPY_LOGS[id(spied)] = (spied, [])
+    return entry[1]
+
+
 def _spy(fn):
     """Wrap a test function (``make("spy", make("fn", ...))``): each call logs whether gradient
     recording was on and whether the output carries a graph; ``probe("spy", i)`` reads the log."""
-    log: list = []
 
     def spied(*a, **k):
         out = fn(*a, **k)
+        log = _log_for(spied)
         if len(log) < 10_000:
             log.append(_spy_entry(out))
         return out
 
-    spied.__td_spy_log__ = log
+    _log_for(spied)
     return spied
 
 
@@ -130,15 +142,15 @@ def _spied_linear(in_features=1, out_features=1, seed=0, device="cpu"):
     ``type(model)`` stays exactly ``torch.nn.Linear``."""
     m = _linear(in_features, out_features, seed, device)
     inner = m.forward
-    log: list = []
 
     def forward(*a, **k):
         out = inner(*a, **k)
+        log = _log_for(forward)
         if len(log) < 10_000:
             log.append(_spy_entry(out))
         return out
 
-    forward.__td_spy_log__ = log
+    _log_for(forward)
     m.forward = forward
     return m
 
@@ -251,8 +263,10 @@ def _spy_log(ctx, which):
     obj = ctx.pick(which)
     if isinstance(obj, torch.nn.Module):
         obj = obj.__dict__.get("forward")
-    log = getattr(obj, "__td_spy_log__", None)
-    return [dict(e) for e in log] if type(log) is list else None
+    entry = _SPY_LOGS.get(id(obj))
+    if entry is None or entry[0] is not obj:
+        return None
+    return [dict(e) for e in entry[1]]
 
 
 def _backward(ctx, wrt, which="result"):
@@ -412,6 +426,33 @@ def _deterministic_before(ctx):
 
 
 PROBES["deterministic"] = (_deterministic_before, lambda ctx: True)
+
+
+def cleanup(ctx) -> None:
+    """After every call, whatever happened in it: undo what a probe's before() changed (the
+    device simulation stays patched when the student's call raised and after() never ran)."""
+    if "devices" in ctx.state:
+        _devices_after(ctx, False, False)
+    _SPY_LOGS.clear()
+
+
+def neutralise_torch() -> None:
+    """Child side, once the student's call is over: torch's own ways to run code later — function
+    and dispatch modes left on the stack, global module hooks — are removed before the probes
+    and the serializer use torch."""
+    import torch
+
+    while torch._C._len_torch_function_stack() > 0:
+        torch._C._pop_torch_function_stack()
+    while torch._C._len_torch_dispatch_stack() > 0:
+        torch._C._pop_torch_dispatch_stack(None)
+    from torch.nn.modules import module as nn_module
+
+    for name in dir(nn_module):
+        if name.startswith("_global_"):
+            hooks = getattr(nn_module, name)
+            if isinstance(hooks, dict):
+                hooks.clear()
 
 
 def probe(name: str, *params) -> dict:

@@ -1,23 +1,20 @@
 """What crosses the process boundary, and how it is made safe to read.
 
-Results travel as one ``torch.save`` file per call, loaded in the trusted process with
-``torch.load(weights_only=True)`` after a size check; ``plain()`` (in the child) turns whatever
-student code returned into tensors, numbers, strings and containers, and ``validate()`` (in the
-parent) checks every field's type before anything looks at it.  A value that is not one of those
-comes back as an *opaque* marker that only names its type.
+Results travel as one record per call in :mod:`codec`'s format (a JSON header and raw tensor
+storages: nothing in it inflates or shares references, and its size is capped before it is
+parsed); ``plain()`` (in the child) turns whatever student code returned into tensors, numbers,
+strings and containers, and ``validate()`` (in the parent) checks every field's type before
+anything looks at it.  A value that is not one of those comes back as an *opaque* marker that
+only names its type.
 
 The trusted side's work is bounded by what it agreed to, never by what the child wrote:
-:func:`load_result` checks a ``torch.save`` archive's members (count, declared and actual sizes,
-their total, the compression ratio) before ``torch.load(weights_only=True)`` inflates anything,
-and :func:`validate` visits at most a budget of objects, to a fixed depth, and refuses a list,
-tuple or dict reached twice (a pickle can share one object many times: 3 KB of shared nested
-lists would otherwise expand to billions of visits).  Both raise :class:`BadWire` within
-milliseconds: the student's error, with a message that says which bound.
+:func:`validate` visits at most a budget of objects per record, to a fixed depth, refuses a list,
+tuple or dict reached twice and a tensor over a size bound (a few bytes can describe a view of
+a billion elements).  It raises :class:`BadWire` within milliseconds: the student's error, with a
+message that says which bound.
 """
 from __future__ import annotations
 
-import io
-import zipfile
 from typing import Any
 
 #: Marker key of the small tagged dicts the sandbox uses on the wire.
@@ -28,10 +25,6 @@ MAX_DEPTH = 6
 MAX_STR = 2_000
 MAX_NODES = 500_000       # objects validate() visits in one result record
 MAX_TENSOR_ELEMENTS = 1 << 27   # elements of one tensor the trusted side agrees to hold or compare
-MAX_ARCHIVE_BYTES = 64 << 20    # total decompressed bytes of one result archive
-MAX_MEMBERS = 10_000            # members of one result archive (one per storage, plus a few)
-MAX_RATIO = 50                  # decompressed / compressed size of a member (torch.save stores, never deflates)
-MAX_PICKLE_BYTES = 4 << 20      # the archive's pickle: unpickling costs time in proportion to it
 
 
 def opaque(value: Any) -> dict:
@@ -239,93 +232,3 @@ def _list(v: Any) -> list:
     if type(v) is not list:
         raise BadWire("expected a list")
     return v
-
-
-# --------------------------------------------------------------------------- reading a result archive
-
-_EOCD = b"PK\x05\x06"
-_EOCD64_LOCATOR = b"PK\x06\x07"
-_CD_BYTES_PER_MEMBER = 200       # a central-directory entry: 46 bytes + name (+ extra); torch's names are short
-
-
-def check_archive(data: bytes, *, max_bytes: int = MAX_ARCHIVE_BYTES, max_members: int = MAX_MEMBERS,
-                  max_ratio: float = MAX_RATIO, max_pickle: int = MAX_PICKLE_BYTES) -> None:
-    """Raise :class:`BadWire` unless ``data`` is a zip archive whose reading is bounded: at most
-    ``max_members`` members, each stored or deflated, no name twice, declared sizes that add up
-    to at most ``max_bytes`` and inflate at most ``max_ratio`` times, a pickle member of at most
-    ``max_pickle`` bytes, and actual contents that match the declared sizes and checksums.
-
-    The central directory's size and count are checked before :mod:`zipfile` parses it, and the
-    contents are inflated in chunks with the running total capped, so the work done here is
-    bounded by ``max_bytes`` whatever the archive claims."""
-    import struct
-
-    if type(data) is not bytes or len(data) < 22:
-        raise BadWire("the result is not an archive")
-    tail = data[-(65_535 + 22):]
-    at = tail.rfind(_EOCD)
-    if at < 0 or len(tail) - at < 22:
-        raise BadWire("the result is not an archive")
-    entries, cd_size = struct.unpack_from("<HI", tail, at + 10)
-    if entries == 0xFFFF or cd_size == 0xFFFFFFFF:             # zip64: the real figures are in its own record
-        loc = tail.rfind(_EOCD64_LOCATOR, 0, at)
-        if loc < 0:
-            raise BadWire("the result archive's directory is unreadable")
-        (rec_at,) = struct.unpack_from("<Q", tail, loc + 8)
-        if rec_at + 56 > len(data) or data[rec_at:rec_at + 4] != b"PK\x06\x06":
-            raise BadWire("the result archive's directory is unreadable")
-        _, entries, cd_size = struct.unpack_from("<QQQ", data, rec_at + 24)
-    if entries > max_members or cd_size > max_members * _CD_BYTES_PER_MEMBER:
-        raise BadWire(f"the result archive has more than {max_members} members")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raise BadWire(f"the result is not a valid archive ({type(exc).__name__})") from None
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > max_members:
-            raise BadWire(f"the result archive has more than {max_members} members")
-        names: set[str] = set()
-        declared = 0
-        for info in infos:
-            if info.filename in names:
-                raise BadWire("the result archive names one member twice")
-            names.add(info.filename)
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise BadWire("the result archive uses an unexpected compression")
-            declared += info.file_size
-            if declared > max_bytes:
-                raise BadWire(f"the result is larger than {max_bytes >> 20} MB once unpacked")
-            if info.file_size > (1 << 20) and info.file_size > max_ratio * max(info.compress_size, 1):
-                raise BadWire("the result archive inflates too much (a compressed bomb)")
-            if info.filename.endswith(".pkl") and info.file_size > max_pickle:
-                raise BadWire(f"the result's record is larger than {max_pickle >> 20} MB")
-        actual = 0
-        for info in infos:
-            try:
-                with archive.open(info) as member:
-                    while True:
-                        chunk = member.read(1 << 20)
-                        if not chunk:
-                            break
-                        actual += len(chunk)
-                        if actual > max_bytes:
-                            raise BadWire(f"the result is larger than {max_bytes >> 20} MB once unpacked")
-            except BadWire:
-                raise
-            except Exception as exc:           # zipfile checks sizes and CRCs: a lying member ends here
-                raise BadWire(f"the result archive is damaged ({type(exc).__name__})") from None
-
-
-def load_result(data: bytes, *, max_bytes: int = MAX_ARCHIVE_BYTES, max_members: int = MAX_MEMBERS,
-                max_ratio: float = MAX_RATIO, max_pickle: int = MAX_PICKLE_BYTES, map_location: Any = None) -> Any:
-    """The object a ``torch.save`` archive holds, read with ``weights_only=True`` only after
-    :func:`check_archive` bounded its size; raises :class:`BadWire` for anything else.  What comes
-    back still goes through :func:`validate` (with one :class:`Budget` for the whole record)."""
-    import torch
-
-    check_archive(data, max_bytes=max_bytes, max_members=max_members, max_ratio=max_ratio, max_pickle=max_pickle)
-    try:
-        return torch.load(io.BytesIO(data), weights_only=True, map_location=map_location)
-    except Exception as exc:                   # weights_only refusals, damaged storages, bad pickles
-        raise BadWire(f"the result could not be read ({type(exc).__name__})") from None
