@@ -20,7 +20,6 @@ solution of every stub (its solution region, ``stubgen.find_regions``).
 from __future__ import annotations
 
 import ast
-import inspect
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,14 +184,10 @@ def _reference_regions(source: str, chapter, filename: str) -> dict[str, Piece]:
 # --------------------------------------------------------------------------- a submission
 
 def _stage(path: Path, into: Path, course):
-    """``submission.stage``, told each chapter's stub names (so a notebook or a lone file not named
-    after a chapter is placed by the functions it defines), whichever way this version of
-    ``submission`` takes them: as an argument, or registered beforehand."""
+    """``submission.stage``, told each chapter's stub names, so a notebook or a lone file not named
+    after a chapter is placed by the functions it defines (as grading places it)."""
     stubs = {c.id: set(c.stubs) for c in course.chapters}
-    if "stubs_by_chapter" in inspect.signature(submission.stage).parameters:
-        return submission.stage(path, into, course.chapter_ids, lang="en", stubs_by_chapter=stubs)
-    submission.register_stubs({k: list(v) for k, v in stubs.items()})
-    return submission.stage(path, into, course.chapter_ids, lang="en")
+    return submission.stage(path, into, course.chapter_ids, lang="en", stubs_by_chapter=stubs)
 
 
 def _label(path: Path, chapter_file: str) -> str:

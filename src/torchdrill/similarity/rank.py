@@ -10,7 +10,7 @@ which also keeps the work near linear in the class size: no pair loop over a mil
 over the few holders of each rare fingerprint (an inverted index).
 
 A pair's **score** is the sum over the fingerprints the two share: roughly, the number of
-fingerprints of code only these two wrote (one fingerprint per ``WINDOW`` tokens or so).
+fingerprints of code only these two wrote (winnowing keeps about one k-gram in two).
 
 NB: scores depend on the whole class, as a stub's pass rate does in the class report: every
 submission must be read before any pair is scored.
@@ -60,11 +60,6 @@ class Scores:
 
     def __len__(self) -> int:
         return len(self.score)
-
-    def all_scores(self) -> np.ndarray:
-        """The score of every pair, the zeros included (for the histogram and the threshold)."""
-        zeros = np.zeros(self.pairs_total - len(self.score))
-        return np.concatenate([self.score, zeros])
 
 
 def score_pairs(docs: list[dict[int, np.ndarray]], reference: dict[int, np.ndarray] | None = None,

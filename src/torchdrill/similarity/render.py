@@ -105,12 +105,13 @@ def histogram_png(s: Screening) -> bytes:
     """How many pairs scored what (log scale: the outliers are the point), the threshold marked."""
     from ..report.plots import PALETTE, WIDTH, _figure, _png, _tidy
 
-    scores = s.scores.all_scores()
+    scores = s.scores.score                       # the pairs that share anything; the rest score 0
     fig = _figure(WIDTH, 3.0)
     ax = fig.subplots()
     top = max(float(scores.max()) if len(scores) else 0.0, s.threshold) * 1.05 or 1.0
     edges = np.linspace(0.0, top, 61)
     counts, _ = np.histogram(scores, bins=edges)
+    counts[0] += s.scores.pairs_total - len(scores)
     colours = [PALETTE[5] if lo >= s.threshold else PALETTE[0] for lo in edges[:-1]]
     ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color=colours, edgecolor="white", linewidth=0.5)
     ax.axvline(s.threshold, color="#333333", linestyle="--", linewidth=1.2, label=f"threshold {s.threshold:.1f}")
