@@ -467,13 +467,20 @@ def test_cli_writes_the_page_and_the_json_and_the_report_links_it(klass, tmp_pat
     assert {pairs[0]["a"], pairs[0]["b"]} == {"yuna_original", "minho_copy"} and pairs[0]["flagged"]
     assert (out / "similarity.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
-    from torchdrill.report.html import render_report
-    from torchdrill.report.summary import summarise
-    from test_report import class_of_five
+    # the class report of the same folder links the page; a folder without one has no link
+    from torchdrill.render.gradescope import write_results
+    from torchdrill.report import write_report
+    from torchdrill.results import CheckResult, Outcome, SubmissionResult
 
-    summary = summarise(class_of_five(), COURSE, folder="graded", lang="en")
-    assert 'href="similarity.html"' in render_report(summary, lang="en", similarity_href="similarity.html")
-    assert "similarity.html" not in render_report(summary, lang="en")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    for folder in (out, alone):
+        check = CheckResult("ex05_no_grad", "detach", "values", Outcome.PASSED, 1, 1, True, "", "")
+        write_results(SubmissionResult(submission="alice", checks=(check,), lang="en", notes=(), error="",
+                                       extra={}), folder / "alice.json")
+        write_report(folder, COURSE, lang="en", feedback=False)
+    assert 'href="similarity.html"' in (out / "report.html").read_text(encoding="utf-8")
+    assert "similarity.html" not in (alone / "report.html").read_text(encoding="utf-8")
 
 
 def test_cli_needs_two_submissions(klass, capsys):
