@@ -573,14 +573,15 @@ def test_fake_results(runs):
 def test_write_outside(runs):
     """eval_no_grad tries to write its submission folder, the course (solutions, graders,
     course.yml), /root, /, /etc, a host folder outside the sandbox, the staged chapter files of
-    every submission and the parent of its working directory.  Only its scratch (the call folder,
-    a private /tmp, /dev/shm) takes writes, none of which is visible on the host; 0 for the stub."""
+    every submission and the parent of its working directory.  Only its own tmpfs folders (its
+    working folder /home/student, a private /tmp, /dev/shm) take writes, none of which is visible
+    on the host; 0 for the stub."""
     g = graded(runs, "write_outside", zero=[EVAL], full=[DETACH], words={EVAL: ["WROTE"]})
     marker = runs.ctx.marker("write_outside")
     for out in g.failed_outputs(EVAL):
         wrote = ast.literal_eval(out.split("WROTE ", 1)[1].split("\n", 1)[0])
         outside = [p for p in wrote if p not in (f"/tmp/{marker}", f"/dev/shm/{marker}")
-                   and not p.startswith("/sandbox/call-")]
+                   and not p.startswith("/home/student/")]
         assert outside == [], wrote
     assert (runs.area / "victim.txt").read_text() == "the grading host's own file\n"
 
