@@ -408,8 +408,10 @@ def test_cut_takes_the_last_definition_after_its_docstring():
     assert [line.strip() for line in mine.text.splitlines()] == ["# mine", "return helper((y_pred - y_true) ** 2).mean()"]
     assert mine.lines == (14, 15)
     assert "def helper" in pieces["ex07_optimization.(other code)"].text
-    broken = cut("def loss_fn(:\n    return 1\n", "ex07_optimization", ["loss_fn"], "ex07_optimization.py")
-    assert list(broken) == ["ex07_optimization.(whole file: does not parse)"]
+    for broken in ("def loss_fn(:\n    return 1\n", "x = " + "1+" * 200_000 + "1\n",
+                   "def loss_fn(a, b):\n    return " + "-" * 100_000 + "a\n"):
+        pieces = cut(broken, "ex07_optimization", ["loss_fn"], "ex07_optimization.py")
+        assert list(pieces) == ["ex07_optimization.(whole file: does not parse)"]
 
 
 def test_weights_fall_with_the_number_of_holders():
@@ -486,3 +488,17 @@ def test_cli_writes_the_page_and_the_json_and_the_report_links_it(klass, tmp_pat
 def test_cli_needs_two_submissions(klass, capsys):
     assert main(["similarity", str(klass / "kim_minji"), "--course", str(ROOT)]) == 2
     assert "at least two submissions" in capsys.readouterr().err
+
+
+def test_a_notebook_of_several_chapters_counts_its_other_code_once(tmp_path):
+    from torchdrill.similarity.extract import read_submission
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import torch\nSCALE = 3 * 4 + 1\ndef helper(t):\n    return t * SCALE\n"),
+                nbformat.v4.new_code_cell("def loss_fn(a, b):\n    return helper((a - b) ** 2).mean()\n\n"
+                                          "def detach(y):\n    return y.detach()\n")]
+    path = tmp_path / "hw.ipynb"
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+    sub = read_submission(path, "hw", COURSE)
+    assert sorted(sub.pieces) == ["ex05_no_grad.(other code)", "ex05_no_grad.detach", "ex07_optimization.loss_fn"]
+    assert sub.pieces["ex07_optimization.loss_fn"].file == "hw.ipynb (code cells)"

@@ -118,7 +118,7 @@ def cut(source: str, chapter_id: str, stubs: list[str], file: str,
     lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):   # too deep to parse: the student's error
         if not lines:
             return {}
         qualname = f"{chapter_id}.{WHOLE_FILE}"
@@ -214,7 +214,13 @@ def read_submission(path: Path, name: str, course) -> Submission:
                 sub.notes.append(f"{chapter_id}: not UTF-8; undecodable bytes were replaced")
             chapter = course.chapter(chapter_id)
             label = _label(Path(path), chapter.filename)
-            sub.pieces.update(cut(source, chapter_id, list(chapter.stubs), label, course_stubs))
+            for qualname, piece in cut(source, chapter_id, list(chapter.stubs), label, course_stubs).items():
+                # a notebook placed in several chapters is staged once per chapter: its other code
+                # (or the whole of it, when it does not parse) belongs to the first of them only
+                if qualname.endswith((OTHER, WHOLE_FILE)) and any(
+                        p.text == piece.text for q, p in sub.pieces.items() if q.endswith((OTHER, WHOLE_FILE))):
+                    continue
+                sub.pieces[qualname] = piece
     if not sub.pieces:
         sub.notes.append("no code of the student's own was found")
     return sub
