@@ -14,8 +14,8 @@ SHOWN = 10
 
 
 def add_arguments(p) -> None:
-    from ..similarity import FLOOR, TOP
-
+    # Nothing of the similarity package is imported here: the CLI parses every verb's arguments, and
+    # a student's bundle (no stubgen in its wheel) must still start.
     p.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION",
                    help="submissions as `torchdrill grade` takes them (folders, .py files, notebooks), "
                         "or a folder holding them")
@@ -25,11 +25,11 @@ def add_arguments(p) -> None:
                    help="the page: pair scores, the top pairs side by side (default: similarity.html)")
     p.add_argument("--course", type=Path, default=None,
                    help="course.yml or its folder (default: search upward)")
-    p.add_argument("--top", type=int, default=TOP, metavar="N",
-                   help=f"pairs detailed in the page and the JSON, besides every pair worth a look (default {TOP})")
+    p.add_argument("--top", type=int, default=None, metavar="N",
+                   help="pairs detailed in the page and the JSON, besides every pair worth a look (default 30)")
     p.add_argument("--threshold", type=float, default=None, metavar="SCORE",
-                   help=f"mark pairs at or above SCORE as worth a look (default: the larger of {FLOOR:g} and an "
-                        "outlier bound of the class's own scores)")
+                   help="mark pairs at or above SCORE as worth a look (default: the larger of a fixed floor and "
+                        "an outlier bound of the class's own scores)")
 
 
 def _shown(text: str) -> str:
@@ -40,15 +40,16 @@ def _shown(text: str) -> str:
 def run(args) -> int:
     from ..course import load_course
     from ..errors import UsageError
-    from ..similarity import expand, screen, write_html, write_json
+    from ..similarity import TOP, expand, screen, write_html, write_json
 
-    if args.top < 0:
+    top = TOP if args.top is None else args.top
+    if top < 0:
         raise UsageError("--top must be 0 or more")
     course = load_course(args.course)
     paths = expand(args.submissions, course)
     if len(paths) < 2:
         raise UsageError("give at least two submissions to compare (or a folder that holds them)")
-    result = screen(paths, course, top=args.top, fixed=args.threshold)
+    result = screen(paths, course, top=top, fixed=args.threshold)
     write_html(result, args.out)
     if args.json is not None:
         write_json(result, args.json)
