@@ -36,7 +36,9 @@ def run_selftest(course, spec: str | None = None, *, jobs: int | None = None, la
     selected = [f"{c.id}.{s}" for c, stubs in course.select(spec) for s in stubs]
     mutants = mutate_course(course, spec)
     equivalents = check_equivalents(load_equivalents(course.graders_dir), mutants, set(selected))
-    only = spec if spec is not None else None
+    device_type = _device_type(device)
+    active = {k: e.reason for k, e in equivalents.items() if e.applies(device_type)}
+    only = spec
     own = work is None
     folder = Path(tempfile.mkdtemp(prefix="torchdrill-selftest-")) if own else Path(work)
     try:
@@ -50,6 +52,15 @@ def run_selftest(course, spec: str | None = None, *, jobs: int | None = None, la
     if broken:
         raise GraderError("selftest: the reference solution itself loses points, so no mutant can be judged; "
                           "fix these first: " + ", ".join(broken))
-    judged, problems = verdicts(mutants, grades, equivalents)
+    judged, problems = verdicts(mutants, grades, active)
     return SelftestReport(stubs=tuple(selected), verdicts=tuple(judged), seconds=time.monotonic() - started,
-                          problems=tuple(problems))
+                          problems=tuple(problems), device=device_type)
+
+
+def _device_type(device: str) -> str:
+    """Where the graders will run: ``auto`` resolved as the engine resolves it."""
+    if device != "auto":
+        return device
+    from ..grade import resolve_device
+
+    return resolve_device(device).type

@@ -7,13 +7,21 @@ for ``torch.add(a, b)``) is declared, never guessed::
       ex02_tensor_ops.add:swap_args:dbb1118c: >-
         addition is commutative: same values, dtype and device for every input
 
-Each key is a mutant's stable id, each value the reason a reviewer accepted.  An entry that no
-longer matches a mutant of the stubs under test is an error (the list must not rot), and so is a
-"right answer" rewrite in the list (those must pass, they cannot be excused).
+Each key is a mutant's stable id, each value the reason a reviewer accepted.  A mutant that is
+equivalent only where the graders run on some devices (a tensor "moved" to the CPU on a machine
+whose only device is the CPU) says so, and is judged like any other mutant elsewhere::
+
+      ex07_optimization.train:force_cpu:fe62a356:
+        reason: on a machine whose only device is the CPU, x.device is the CPU
+        devices: [cpu]
+
+An entry that no longer matches a mutant of the stubs under test is an error (the list must not
+rot), and so is a "right answer" rewrite in the list (those must pass, they cannot be excused).
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -21,11 +29,21 @@ import yaml
 from ..errors import CourseError
 
 FILENAME = "selftest.yml"
+DEVICES = ("cpu", "cuda", "mps")
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    reason: str
+    devices: tuple[str, ...] | None = None     # None: on every device
+
+    def applies(self, device_type: str) -> bool:
+        return self.devices is None or device_type in self.devices
 _ID = re.compile(r"^(?P<qual>[A-Za-z_][\w]*\.[A-Za-z_]\w*):(?P<op>[a-z_]+):(?P<hash>[0-9a-f]{8})$")
 
 
-def load_equivalents(graders_dir: Path) -> dict[str, str]:
-    """id -> reason; {} when the file does not exist."""
+def load_equivalents(graders_dir: Path) -> dict[str, Equivalent]:
+    """id -> its declaration; {} when the file does not exist."""
     path = Path(graders_dir) / FILENAME
     if not path.is_file():
         return {}
@@ -39,17 +57,28 @@ def load_equivalents(graders_dir: Path) -> dict[str, str]:
     entries = raw.get("equivalent") or {}
     if not isinstance(entries, dict):
         raise CourseError(f"{shown}: `equivalent` must map each mutant id to the reason it is equivalent")
-    out: dict[str, str] = {}
-    for key, reason in entries.items():
+    out: dict[str, Equivalent] = {}
+    for key, value in entries.items():
         if not isinstance(key, str) or not _ID.match(key):
             raise CourseError(f"{shown}: {key!r} is not a mutant id (chapter.stub:operator:hash, as selftest prints it)")
-        if not isinstance(reason, str) or len(reason.strip()) < 10:
+        devices = None
+        if isinstance(value, dict):
+            if set(value) - {"reason", "devices"}:
+                raise CourseError(f"{shown}: {key}: only `reason` and `devices` may be given")
+            devices = value.get("devices")
+            if devices is not None:
+                if not isinstance(devices, list) or not devices or any(d not in DEVICES for d in devices):
+                    raise CourseError(f"{shown}: {key}: `devices` lists where the mutant is equivalent, "
+                                      f"from {', '.join(DEVICES)}")
+                devices = tuple(devices)
+            value = value.get("reason")
+        if not isinstance(value, str) or len(value.strip()) < 10:
             raise CourseError(f"{shown}: {key}: give the reason this mutant is equivalent (a sentence)")
-        out[key] = reason.strip()
+        out[key] = Equivalent(" ".join(value.split()), devices)
     return out
 
 
-def check_equivalents(declared: dict[str, str], mutants, selected: set[str]) -> dict[str, str]:
+def check_equivalents(declared: dict[str, Equivalent], mutants, selected: set[str]) -> dict[str, Equivalent]:
     """The declared entries for the selected stubs, after checking each still names a wrong-answer
     mutant; CourseError listing every stale entry otherwise."""
     by_id = {m.id: m for m in mutants}

@@ -435,11 +435,12 @@ def requires_grad(node, ctx):
         yield node.with_changes(args=[cst.Arg(cst.Name(flip))]), f"requires_grad_({flip})"
 
 
-@_op("literal_arg", WRONG, "an argument (lr, epochs, w0 …) replaced by its default literal: the parameter is ignored")
+@_op("literal_arg", WRONG, "a parameter (lr, epochs, w0, generator …) replaced by its default literal: it is ignored")
 def literal_arg(node, ctx):
-    if isinstance(node, cst.Arg) and isinstance(node.value, cst.Name) and node.value.value in ctx.defaults:
-        name = node.value.value
-        yield node.with_changes(value=_expr(ctx.defaults[name])), f"`{name}` → `{ctx.defaults[name]}`"
+    # Any use of the name: a keyword's or an attribute's own name turns into a syntax error, and
+    # such candidates are dropped when the mutant is compiled.
+    if isinstance(node, cst.Name) and node.value in ctx.defaults:
+        yield _expr(ctx.defaults[node.value]), f"`{node.value}` → `{ctx.defaults[node.value]}`"
 
 
 @_op("range_off_by_one", WRONG, "off by one in `range`")

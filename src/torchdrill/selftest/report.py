@@ -33,6 +33,7 @@ class SelftestReport:
     verdicts: tuple[Verdict, ...]
     seconds: float = 0.0
     problems: tuple[str, ...] = field(default_factory=tuple)
+    device: str = "cpu"                             # where the graders ran
 
     def _count(self, status: str, qual: str | None = None) -> int:
         return sum(1 for v in self.verdicts if v.status == status and (qual is None or v.mutant.qualname == qual))
@@ -114,6 +115,7 @@ def to_json(report: SelftestReport) -> dict:
         "right_answers": sum(v.mutant.family == "right" for v in report.verdicts),
         "wrongly_rejected": report.wrongly_rejected,
         "seconds": round(report.seconds, 1),
+        "device": report.device,
         "problems": list(report.problems),
         "stubs": stubs,
     }
@@ -160,4 +162,4 @@ def print_report(report: SelftestReport, console=None, min_score: float = 1.0) -
     console.print(f"[{colour}]score {report.score:.3f}[/] ({report.killed} killed of {report.mutants} mutants, "
                   f"{report.equivalent} declared equivalent, {report.survived} survived; "
                   f"{report.wrongly_rejected} of {sum(v.mutant.family == 'right' for v in report.verdicts)} "
-                  f"right answers wrongly rejected) in {report.seconds:.0f} s")
+                  f"right answers wrongly rejected) in {report.seconds:.0f} s on {report.device}")
