@@ -75,7 +75,7 @@ BATCH = [
     "bad_many_files",
     "spy_log_forgery", "result_forgery", "proc_cmdline_others", "frames_and_gc", "symlink_back_out",
     "memfd_hog", "shm_hog", "disk_bytes", "disk_inodes", "deep_tree_at_runtime",
-    "signal_forgery", "profile_forgery", "hooks_forgery",
+    "graph_then_detach", "signal_forgery", "profile_forgery", "hooks_forgery",
     "honest_last",
 ]
 # Graded against the short-limits course (FAST_LIMITS), one after another.  The first submission
@@ -782,10 +782,21 @@ def test_copycat_cannot_use_other_submissions(runs):
     graded(runs, "copycat", zero=BOTH, words={s: ["not implemented"] for s in BOTH})
 
 
+def _no_better_than_the_plain_mistake(runs, case: str) -> None:
+    """``case`` forges the spy log of a wrong eval_no_grad (a graph recorded, then detached): it
+    scores no more than the same mistake without forging (graph_then_detach), which is below full
+    marks, and the check that saw the graph still says so."""
+    control = graded(runs, "graph_then_detach", full=[DETACH])
+    g = graded(runs, case, full=[DETACH])
+    assert control.score(EVAL) < hs.STUBS[EVAL]
+    assert g.score(EVAL) <= control.score(EVAL), f"{case}: {g.score(EVAL)} > {control.score(EVAL)}"
+    assert len(g.failed_outputs(EVAL)) == len(control.failed_outputs(EVAL))
+
+
 def test_spy_log_forgery(runs):
-    """eval_no_grad records a graph and hides it afterwards, then edits f.__td_spy_log__: the stub
-    must still get 0 (the log lives in the harness, not on the function handed to the student)."""
-    graded(runs, "spy_log_forgery", zero=[EVAL], full=[DETACH])
+    """eval_no_grad records a graph and hides it afterwards, then edits f.__td_spy_log__: no point
+    for it (the log lives in the harness, not on the function handed to the student)."""
+    _no_better_than_the_plain_mistake(runs, "spy_log_forgery")
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -912,18 +923,20 @@ def test_deep_tree_at_runtime(runs):
 
 def test_signal_forgery(runs):
     """A repeating interval timer whose handler rewrites the spy log only once the stub has returned:
-    signals are blocked and timers disarmed before any code of ours runs after the call, so eval 0."""
-    graded(runs, "signal_forgery", zero=[EVAL], full=[DETACH])
+    timers are disarmed and signals blocked in C, and the record is measured by the sealer thread
+    while the main thread (the only one Python runs handlers in) waits in C: no better than the
+    plain mistake."""
+    _no_better_than_the_plain_mistake(runs, "signal_forgery")
 
 
 def test_profile_forgery(runs):
     """A profile and a trace function that forge on the harness's first call after the return and
-    then remove themselves: they are removed in C before any Python code of ours runs, so eval 0."""
-    graded(runs, "profile_forgery", zero=[EVAL], full=[DETACH])
+    then remove themselves: removed in C before any Python code of ours runs."""
+    _no_better_than_the_plain_mistake(runs, "profile_forgery")
 
 
 def test_hooks_forgery(runs):
     """An audit hook (refused: the harness's own hook, installed first, forbids new ones), a gc
     callback (cleared with the collector stopped before anything runs) and a torch function mode
-    (popped before the probes use torch), each forging once the stub returned: eval 0."""
-    graded(runs, "hooks_forgery", zero=[EVAL], full=[DETACH])
+    (thread-local: the sealer's stack is empty), each forging once the stub returned."""
+    _no_better_than_the_plain_mistake(runs, "hooks_forgery")

@@ -5,15 +5,20 @@ once (jail, cgroups, tmpfs folders, rlimits, uid) and then serves calls read fro
 the zygote ends it.  Each call is as it was when every call had a fresh child: trusted code first
 puts the process back as it was (torch's global modes, seeds, working folder, signal handlers,
 device simulation), executes the student's module afresh into a new namespace (with reference
-callees put in place), calls the function, then *seals* the result before anything the student
-armed can run again (signals blocked, timers disarmed, handlers, trace and profile functions,
-gc callbacks, torch modes and global hooks removed; threads left running fail the call), and
-writes one record back.  Everything it hands back goes through :func:`wire.plain` and
+callees put in place) and calls the function.  Everything after the return happens in C or in a
+second, trusted thread: a C-level sequence removes profile and trace functions, clears gc
+callbacks and stops the collector, disarms interval timers, blocks every signal, wakes the
+*sealer* thread and waits for it; the sealer (Python signal handlers never run outside the main
+thread, which sits in a C wait) fails the call if threads were left, removes torch's global
+hooks, measures the probes and writes the record.  Nothing the student armed runs in between.  Everything it hands back goes through :func:`wire.plain` and
 :mod:`codec`; the trusted side decides the grade.  Nothing here is secret: the child never sees
 expected values, only inputs.
 """
 from __future__ import annotations
 
+import _signal
+import _thread
+import ctypes
 import functools
 import gc
 import operator
@@ -30,7 +35,10 @@ import warnings
 import numpy as np
 import torch
 
-from . import codec, isolation, kit, wire
+from . import codec, kit, wire
+
+# (``isolation`` is Linux-only: imported in ``run``, the Linux child's entry point, so that the
+# portable worker (sandbox/portable_worker.py) can use Session where there is no ``resource``.)
 
 # Captured before any student code exists in this process.
 _encode, _decode, _plain, _exit = codec.encode, codec.decode, wire.plain, os._exit
@@ -164,6 +172,27 @@ class Session:
         self.handlers = {s: signal.getsignal(s) for s in _ALL_SIGNALS if _valid(s)}
         self.callee_cache: dict[str, types.CodeType] = {}
         self.snapshot = _Snapshot()
+        self._go, self._done = _thread.allocate_lock(), _thread.allocate_lock()
+        self._go.acquire()
+        self._done.acquire()
+        self._job = None
+
+    def start_sealer(self) -> None:
+        """The trusted thread that finishes every call once the student's function returned (started
+        after confinement: a threaded process cannot enter a new mount namespace)."""
+        threading.Thread(target=self._sealer, name="torchdrill-sealer", daemon=True).start()
+
+    def _sealer(self) -> None:
+        while True:
+            self._go.acquire()
+            job, self._job = self._job, None
+            try:
+                if job is not None:
+                    job()
+            except BaseException:
+                pass
+            finally:
+                self._done.release()
 
     # --- as root, before confinement: read what the child needs
     def load(self) -> None:
@@ -196,14 +225,19 @@ class Session:
                 return
             _block_signals()
             result = self.call(frame)
-            try:
-                data = _encode(result)
-            except BaseException as exc:  # what came back could not be written: say so instead
-                data = _encode({"status": "unsaveable", "message": f"{type(exc).__name__}: {exc}"[:500]})
-            _write_frame(self.rep_fd, data)
+            if result is not None:           # None: the sealer has sent it already
+                self.send(result)
+
+    def send(self, result: dict) -> None:
+        try:
+            data = _encode(result)
+        except BaseException as exc:  # what came back could not be written: say so instead
+            data = _encode({"status": "unsaveable", "message": f"{type(exc).__name__}: {exc}"[:500]})
+        _write_frame(self.rep_fd, data)
 
     # --- one call
-    def call(self, frame: bytes) -> dict:
+    def call(self, frame: bytes) -> dict | None:
+        """One call; its record, or None when the sealer has measured and sent it."""
         try:
             self.snapshot.restore()          # torch as trusted code knows it, before decoding with it
             req = _decode(frame, max_bytes=MAX_REQUEST)
@@ -216,7 +250,8 @@ class Session:
         except BaseException as exc:
             return {"status": "harness_error", "message": f"building inputs: {type(exc).__name__}: {exc}"[:500]}
         result = self._run(req, ctx, probes, callees)
-        result["output"], result["output_truncated"] = self.output()
+        if result is not None:
+            result["output"], result["output_truncated"] = self.output()
         kit.cleanup(ctx)
         return result
 
@@ -228,6 +263,9 @@ class Session:
 
     def reset(self, seed: int) -> None:
         """Put back what an earlier call of this session may have changed (trusted code)."""
+        kit.neutralise_torch()            # modes an earlier call left on this thread's stacks
+        threading.settrace(None)           # type: ignore[arg-type]
+        threading.setprofile(None)         # type: ignore[arg-type]
         for s, h in self.handlers.items():
             try:
                 signal.signal(s, h)
@@ -266,7 +304,7 @@ class Session:
             return "", False
         return data[:self.output_cap].decode("utf-8", "replace"), len(data) > self.output_cap
 
-    def _run(self, req: dict, ctx: kit.Ctx, probes: list, callees: list) -> dict:
+    def _run(self, req: dict, ctx: kit.Ctx, probes: list, callees: list) -> dict | None:
         if self.load_error is not None:
             return dict(self.load_error)
         lines = self.text.splitlines()
@@ -292,19 +330,26 @@ class Session:
         if not isinstance(func, types.FunctionType):
             _seal()
             return {"status": "missing_function", "found": None if func is None else wire.opaque(func)["type"]}
+        repeat = int(req.get("repeat", 1))
+        self._job = lambda: self.send(self._measure(ctx, probes, repeat))
         try:
             for _name, params, before, _after in probes:
                 if before is not None:
                     before(ctx, *params)
-            ctx.results.extend(_call_sealed(func, ctx.args, ctx.kwargs, int(req.get("repeat", 1))))
+            self._call_sealed(func, ctx, repeat)
+            return None
         except BaseException as exc:
+            self._job = None
             _block_signals()
             problem = _seal()
             self.snapshot.restore()
             if problem:
                 return problem
             return dict(status="raised", **_describe(exc, self.filename, lines))
-        problem = _seal()
+
+    def _measure(self, ctx: kit.Ctx, probes: list, repeat: int) -> dict:
+        """In the sealer thread, after the call: the record of a call that returned."""
+        problem = _seal_checks()
         if problem:
             return problem
         self.snapshot.restore()      # the probes and the serializer use torch as trusted code knows it
@@ -312,11 +357,26 @@ class Session:
             measured = {name: _plain(after(ctx, *params)) for name, params, _b, after in probes}
             result = {"status": "ok", "value": _plain(ctx.results[-1]), "args": _plain(list(ctx.args)),
                       "kwargs": _plain(ctx.kwargs), "probes": measured}
-            if int(req.get("repeat", 1)) > 1:
+            if repeat > 1:
                 result["values"] = _plain(ctx.results)
         except BaseException as exc:
-            return dict(status="probe_error", **_describe(exc, self.filename, lines))
+            result = dict(status="probe_error", **_describe(exc, self.filename, self.text.splitlines()))
+        result["output"], result["output_truncated"] = self.output()
         return result
+
+    def _call_sealed(self, func, ctx: kit.Ctx, repeat: int) -> None:
+        """Call the student's function ``repeat`` times, collecting the results, then — all in C,
+        no Python frame in between, so no profile or trace function, signal handler or gc callback
+        the student armed gets a turn — remove profile and trace functions, clear gc callbacks and
+        stop the collector, disarm interval timers, block every signal (libc directly: Python's own
+        call would first run pending handlers), hand over to the sealer thread and wait for it.
+        Raises what the student's function raised.  (Its own 'return' event still fires inside its
+        frame: nothing it could not have done in its body.)"""
+        calls = map(ctx.results.append, map(_invoke, [functools.partial(func, *ctx.args, **ctx.kwargs)] * repeat))
+        steps = [functools.partial(list, calls), _NO_PROFILE, _NO_TRACE, _gc_callbacks.clear, gc.disable,
+                 *_DISARM, _BLOCK_ALL, self._go.release, self._done.acquire]
+        _unblock_signals()
+        list(map(_invoke, steps))
 
 
 # ----------------------------------------------------------------------------- sealing
@@ -330,51 +390,41 @@ def _valid(s: int) -> bool:
 
 
 _invoke = operator.methodcaller("__call__")
-
-
-def _call_sealed(func, args: list, kwargs: dict, repeat: int) -> list:
-    """Call the student's function ``repeat`` times, then — in C, with no Python frame of ours in
-    between, so no profile or trace function, no signal handler and no gc callback the student
-    armed gets a turn — clear gc callbacks and stop the collector, disarm interval timers, block
-    every signal, and remove profile and trace functions.  Returns the calls' results.
-
-    (The student's own 'return' event still fires inside its frame; anything done there it could
-    have done in its body.  A POSIX timer armed through ctypes whose signal lands in the few
-    instructions between the return and the block is the one remaining way in.)"""
-    steps = [functools.partial(func, *args, **kwargs) for _ in range(repeat)]
-    steps += [_gc_callbacks.clear, gc.disable,
-              *(functools.partial(signal.setitimer, t, 0)
-                for t in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)),
-              functools.partial(signal.pthread_sigmask, signal.SIG_BLOCK, _ALL_SIGNALS),
-              functools.partial(sys.setprofile, None), functools.partial(sys.settrace, None)]
-    _unblock_signals()
-    return list(map(_invoke, steps))[:repeat]
+_NO_PROFILE = functools.partial(sys.setprofile, None)
+_NO_TRACE = functools.partial(sys.settrace, None)
+if hasattr(_signal, "setitimer") and hasattr(_signal, "pthread_sigmask"):       # POSIX
+    _DISARM = tuple(functools.partial(_signal.setitimer, t, 0)
+                    for t in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF))
+    _FULL_SET = ctypes.create_string_buffer(b"\xff" * 128)       # a sigset_t with every signal
+    _BLOCK_ALL = functools.partial(ctypes.CDLL(None).pthread_sigmask, signal.SIG_BLOCK, _FULL_SET, None)
+else:                    # Windows: no interval timers, no signal masks (the portable backend)
+    _DISARM = ()
+    _BLOCK_ALL = gc.disable
 
 
 def _block_signals() -> None:
-    signal.pthread_sigmask(signal.SIG_BLOCK, _ALL_SIGNALS)
+    if hasattr(_signal, "pthread_sigmask"):
+        _signal.pthread_sigmask(signal.SIG_BLOCK, _ALL_SIGNALS)
 
 
 def _unblock_signals() -> None:
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _ALL_SIGNALS)
+    if hasattr(_signal, "pthread_sigmask"):
+        _signal.pthread_sigmask(signal.SIG_UNBLOCK, _ALL_SIGNALS)
 
 
 def _seal() -> dict | None:
-    """Right after the student's code returned or raised, with every signal already blocked:
-    disarm and remove everything it could have armed to run later, in the window where the
-    result is measured and written.  Threads cannot be stopped from here: they fail the call."""
-    for timer in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
-        signal.setitimer(timer, 0)
-    for s in _ALL_SIGNALS:
-        try:
-            if callable(signal.getsignal(s)):
-                signal.signal(s, signal.SIG_DFL)   # a pending, already-tripped flag now runs nothing
-        except (OSError, ValueError, TypeError):
-            pass
-    sys.settrace(None)
-    sys.setprofile(None)
-    threading.settrace(None)           # type: ignore[arg-type]
-    threading.setprofile(None)         # type: ignore[arg-type]
+    """In the main thread, after the student's code raised (or its module did): remove what it
+    armed before we go on.  The record of a raise earns nothing whatever runs, so this is tidiness
+    more than defence; the returned call goes through the sealer instead."""
+    for step in (_NO_PROFILE, _NO_TRACE, _gc_callbacks.clear, gc.disable, *_DISARM, _BLOCK_ALL):
+        step()
+    return _seal_checks()
+
+
+def _seal_checks() -> dict | None:
+    """Trusted code after the call, with the student's function returned and every signal blocked:
+    what it could have armed for later and cannot be undone from Python fails the call (threads);
+    what can be, is removed (3.12+ monitoring tools, torch's global module hooks)."""
     monitoring = getattr(sys, "monitoring", None)
     if monitoring is not None:         # Python 3.12+: tools that watch every instruction
         for tool in range(6):
@@ -383,15 +433,13 @@ def _seal() -> dict | None:
                 monitoring.free_tool_id(tool)
             except (ValueError, AttributeError):
                 pass
-    gc.disable()
-    _gc_callbacks.clear()
     kit.neutralise_torch()
     try:
         tasks = len(os.listdir("/proc/self/task"))
     except OSError:
         tasks = threading.active_count()
-    if tasks > 1:
-        return {"status": "threads", "threads": tasks - 1}
+    if tasks > 2:                      # this thread and the sealer
+        return {"status": "threads", "threads": tasks - 2}
     return None
 
 
@@ -399,6 +447,8 @@ def _seal() -> dict | None:
 
 def run(spec: dict, jail: isolation.Jail | None, req_fd: int, rep_fd: int, join=None) -> None:
     """Entry point in the forked child. Never returns."""
+    from . import isolation
+
     status = 1
     try:
         session = Session(spec, req_fd, rep_fd)
@@ -409,6 +459,7 @@ def run(spec: dict, jail: isolation.Jail | None, req_fd: int, rep_fd: int, join=
         spec["workdir"] = os.getcwd()
         session.open_output()
         _close_all_but({0, 1, 2, req_fd, rep_fd, session.out_fd})
+        session.start_sealer()
         session.serve()
         status = 0
     except BaseException:

@@ -145,7 +145,8 @@ class Zygote:
             "output_bytes": int(lim["output_kb"]) * 1024,
             "limits": {"cpu_seconds": int(lim["session_cpu_seconds"]), "cpu_hard": int(lim["session_cpu_seconds"]),
                        "memory_bytes": self.vm_size + memory if lim.get("address_space", True) else -1,
-                       "file_bytes": int(lim["file_mb"]) << 20, "nproc": int(lim["nproc"]),
+                       "file_bytes": int(lim["file_mb"]) << 20,
+                       "nproc": int(lim["nproc"]) + 1,      # its sealer thread is a task of its uid too
                        "disk_bytes": int(lim["disk_mb"]) << 20, "inodes": int(lim["inodes"])},
         }
         pid = os.fork()
