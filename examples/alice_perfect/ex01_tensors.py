@@ -26,4 +26,4 @@ def ones(*shape):
 
 
 def randn(*shape, generator=None):
-    return torch.normal(0.0, 1.0, size=shape, generator=generator)
+    return torch.normal(0.0, 1.0, size=shape, generator=generator, dtype=torch.float32)

@@ -2,7 +2,7 @@ import torch
 
 
 def grad_at(f, x):
-    t = torch.tensor(float(x), requires_grad=True)
+    t = torch.tensor(float(x), dtype=torch.float32, requires_grad=True)
     (g,) = torch.autograd.grad(f(t), t)
     return g
 
