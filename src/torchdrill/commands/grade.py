@@ -24,6 +24,9 @@ def add_arguments(g) -> None:
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--restart", action="store_true",
                    help="with --out: forget the folder's earlier results and grade everything again")
+    g.add_argument("--cluster", metavar="ADDRESS", default=None,
+                   help="with --out: grade on a Dask cluster, tcp://host:8786 (its scheduler) or local:N "
+                        "(N worker processes here); needs torchdrill[cluster]")
     g.add_argument("--nbgrader", type=Path, metavar="COURSE_DIR", default=None,
                    help="grade COURSE_DIR/submitted/*/ASSIGNMENT/ in the sandbox and write the scores into "
                         "nbgrader's gradebook (the one SUBMISSION is then the ASSIGNMENT)")
@@ -42,13 +45,21 @@ def run(args) -> int:
 
         return run_from_args(args, course, lang)
     if args.json is not None:
+        if args.cluster:
+            raise UsageError("--cluster grades a batch: use --out DIR, not --json")
         if len(args.submissions) != 1:
             raise UsageError("--json takes exactly one submission; use --out DIR for several")
         return grade_one(args.submissions[0], args.json, course, lang=lang, device=args.device or course.device,
                          only=args.only)
+    out = args.out or Path("torchdrill-results")
+    if args.cluster:
+        from ..cluster import grade_on_cluster
+
+        return grade_on_cluster(args.submissions, out, course, address=args.cluster, lang=lang,
+                                device=args.device or course.device, jobs=args.jobs, only=args.only,
+                                progress=not args.no_progress, restart=args.restart)
     from ..batch import grade_batch
 
-    out = args.out or Path("torchdrill-results")
     return grade_batch(args.submissions, out, course, lang=lang, device=args.device or course.device,
                        jobs=args.jobs, only=args.only, progress=not args.no_progress,
                        restart=args.restart)

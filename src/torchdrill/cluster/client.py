@@ -1,0 +1,282 @@
+"""The client side of ``torchdrill grade SUB… --out DIR --cluster ADDRESS``.
+
+    this process (the client; never imports torch)
+      ├── RunState (state.py): DIR/.torchdrill-state.sqlite — the one durable record, as locally
+      ├── a Dask client of ADDRESS (tcp://host:port), or of a LocalCluster for local:N
+      │     └── SessionPlugin registered once: the course travels inside it to every worker
+      └── a window of tasks: one per submission, its files as bytes, keyed by
+          (course fingerprint, submission fingerprint, name, attempt)
+
+Each result is committed to the state as it arrives, then written to DIR/<name>.json, exactly as
+a local batch does; a result for a row already done (a retried task that finished twice) is
+refused by the state and counts nothing.  Only ``--jobs`` tasks (default: twice the cluster's
+threads) are in flight, so the client's memory stays flat however large the class.
+
+Failures: a worker that dies mid-task has its task rerouted by the scheduler; a task whose
+workers died ``allowed-failures`` times (KilledWorker) is recorded as a grader error for that
+submission alone ("infrastructure, not the student's fault").  A task whose sandbox restarted
+mid-submission, or whose worker had no working session, is submitted again (a fresh key) up to
+ATTEMPTS times.  Ctrl-C cancels what is in flight; what was committed stays, and the same command
+resumes.
+"""
+from __future__ import annotations
+
+import collections
+import hashlib
+import logging
+import os
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..batch import EXIT_GRADING_FAILED, _command_line, _sync_outputs, _write_gradebook
+from ..errors import SandboxError, UsageError
+from ..state import RunState, run_options
+from .bundle import course_bundle, submission_bundle
+from .progress import ClusterReporter
+
+ATTEMPTS = 3               # submissions of one task (a broken sandbox, a worker without a session)
+ALLOWED_FAILURES = 2       # local:N: worker deaths a task may cause before it is given up
+CONNECT_SECONDS = 30
+
+
+@dataclass
+class _Task:
+    name: str
+    path: str
+    fingerprint: str
+    attempts: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+def grade_on_cluster(submissions: list[Path], out: Path, course, *, address: str, lang: str, device: str,
+                     jobs: int | None = None, only: str | None = None, progress: bool = True,
+                     restart: bool = False, _noop: bool = False) -> int:
+    """Grade ``submissions`` into ``out`` on a Dask cluster; 0, 6 (grading failed for some) or 130."""
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs {jobs}: give a number of concurrent tasks of at least 1")
+    out = Path(out)
+    if restart:
+        RunState.wipe(out)
+    state = RunState.open(out)
+    reporter = None
+    try:
+        stubs = [f"{c.id}.{s}" for c, ss in course.select(only) for s in ss]
+        state.check_options(run_options(course, only=only, device=device, lang=lang), str(out))
+        rows, notes = state.register(list(submissions))
+        todo = [_Task(r.name, r.path, r.fingerprint) for r in rows if r.status != "done"]
+        resumed = len(rows) - len(todo)
+        _sync_outputs(state, out)
+        reporter = ClusterReporter(len(todo), progress and sys.stderr.isatty())
+        for n in notes:
+            reporter.note(f"torchdrill: {n}")
+        if resumed:
+            reporter.note(f"torchdrill: {resumed} of {len(rows)} submissions already graded in {out}; "
+                          f"{'grading the other ' + str(len(todo)) if todo else 'nothing left to grade'}")
+        interrupted = False
+        if todo:
+            try:
+                with _connect(address, device) as client:
+                    _Run(client, todo, state, out, course, lang=lang, device=device, only=only, jobs=jobs,
+                         reporter=reporter, noop=_noop).run()
+            except KeyboardInterrupt:
+                interrupted = True
+        reporter.stop()
+        _sync_outputs(state, out)
+        _write_gradebook(state, out, stubs)
+        mine = {r.name for r in rows}
+        final = {r.name: r for r in state.rows() if r.name in mine}
+        failed = sorted(r.name for r in final.values() if r.status == "done" and r.error)
+        pending = sorted(r.name for r in final.values() if r.status != "done")
+        if interrupted:
+            reporter.note(f"torchdrill: interrupted; {len(rows) - len(pending)} of {len(rows)} submissions are graded "
+                          f"and kept in {out}. Run the same command again to grade the other {len(pending)}:\n"
+                          f"  {_command_line()}")
+            return 130
+        for address_, (count, rate) in sorted(reporter.rates().items()):
+            reporter.note(f"torchdrill: worker {address_}: {count} graded, {rate:.2f}/s")
+        graded = len(rows) - len(failed) - len(pending)
+        reporter.note(f"torchdrill: graded {graded} of {len(rows)} submissions into {out} on {address} "
+                      f"(gradebook: {out / 'gradebook.csv'})")
+        if failed:
+            reporter.note(f"torchdrill: grading failed for {len(failed)} submission{'s' if len(failed) != 1 else ''} "
+                          f"({', '.join(failed[:10])}{', …' if len(failed) > 10 else ''}); their results score 0 "
+                          "and say so. Run the same command again to retry them; if it keeps failing, tell staff.")
+            return EXIT_GRADING_FAILED
+        return 0
+    finally:
+        if reporter is not None:
+            reporter.stop()
+        state.close()
+
+
+@contextmanager
+def _connect(address: str, device: str):
+    """A Dask client of ``tcp://host:port`` (any scheme Dask knows), or of a new ``local:N`` cluster."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                          "distributed.worker.daemon": False}):
+        if address.startswith("local:"):
+            try:
+                n = int(address.split(":", 1)[1])
+            except ValueError:
+                n = 0
+            if n < 1:
+                raise UsageError(f"--cluster {address}: write local:N with N workers of at least 1")
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=logging.ERROR, resources={"GPU": 1} if device == "cuda" else None)
+            try:
+                with Client(cluster) as client:
+                    yield client
+            finally:
+                cluster.close()
+            return
+        if "://" not in address:
+            raise UsageError(f"--cluster {address}: give a scheduler address (tcp://host:8786) or local:N")
+        try:
+            client = Client(address, timeout=CONNECT_SECONDS)
+        except OSError as exc:
+            raise UsageError(f"--cluster {address}: cannot reach the scheduler ({exc}); start it with "
+                             "`dask scheduler` and check the address") from None
+        try:
+            yield client
+        finally:
+            client.close()
+
+
+class _Run:
+    def __init__(self, client, todo: list[_Task], state: RunState, out: Path, course, *, lang: str, device: str,
+                 only: str | None, jobs: int | None, reporter: ClusterReporter, noop: bool):
+        from .worker import SessionPlugin, grade_task, noop_task
+
+        self.client, self.state, self.out, self.course = client, state, out, course
+        self.lang, self.device, self.only, self.jobs, self.reporter = lang, device, only, jobs, reporter
+        self.queue = collections.deque(todo)
+        self.noop = noop
+        self.fn = noop_task if noop else grade_task
+        self.resources = {"GPU": 1} if device == "cuda" else None
+        self.resolved = device                 # the device the workers resolved "auto" to
+        self.successes = 0
+        self.unavailable = 0
+        if noop:
+            self.bundle_fp, self.plugin = "noop", None
+            self.plugin_name = "torchdrill-noop"
+        else:
+            bundle = course_bundle(course)
+            self.bundle_fp = bundle.fingerprint
+            options = hashlib.sha256(repr((lang, device, only)).encode()).hexdigest()[:8]
+            self.plugin_name = f"torchdrill-{bundle.fingerprint[:16]}-{options}"
+            self.plugin = SessionPlugin(bundle, lang=lang, device=device, only=only, name=self.plugin_name)
+
+    # ------------------------------------------------------------------ the loop
+    def run(self) -> None:
+        from distributed import as_completed
+
+        self.reporter.current(["starting the workers' sessions…"])
+        if self.plugin is not None:
+            self.client.register_plugin(self.plugin, name=self.plugin_name)
+        running: dict = {}
+        ac = as_completed(with_results=True, raise_errors=False)
+        try:
+            while self.queue or running:
+                while self.queue and len(running) < self._window():
+                    task = self.queue.popleft()
+                    fut = self._submit(task)
+                    running[fut.key] = (fut, task)
+                    ac.add(fut)
+                if not running:
+                    break
+                for fut, value in ac.next_batch(block=True):
+                    _fut, task = running.pop(fut.key)
+                    if fut.status == "error":        # (type, exception, traceback)
+                        value = value[1]
+                    self._settle(task, fut.status, value)
+                    fut.release()
+        except BaseException:
+            if running:
+                try:
+                    self.client.cancel([f for f, _t in running.values()], force=True)
+                except Exception:
+                    pass
+            raise
+        finally:
+            ac.clear()
+            if self.plugin is not None:
+                try:
+                    self.client.unregister_worker_plugin(self.plugin_name)   # workers close their sessions
+                except Exception:
+                    pass
+
+    def _window(self) -> int:
+        if self.jobs:
+            return self.jobs
+        threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info().get("workers", {}).values())
+        return max(2, 2 * threads)
+
+    def _submit(self, task: _Task):
+        bundle = submission_bundle(Path(task.path))
+        name_hash = hashlib.sha256(task.name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+        key = f"torchdrill-grade-{self.bundle_fp[:12]}-{task.fingerprint[:16]}-{name_hash}-{task.attempts}"
+        return self.client.submit(self.fn, self.plugin_name, task.name, bundle, key=key, pure=False,
+                                   resources=self.resources, retries=0)
+
+    def _settle(self, task: _Task, status: str, value) -> None:
+        from distributed.scheduler import KilledWorker
+
+        from .worker import SessionUnavailable
+
+        if status == "finished" and isinstance(value, dict) and "result" in value:
+            self.successes += 1
+            self.resolved = value["result"].get("device", self.resolved)
+            self._record(task, value["result"], value["error"])
+            self.reporter.graded_by(value["worker"])
+            return
+        if status == "finished" and isinstance(value, dict):   # the sandbox restarted mid-submission
+            reason = f"the sandbox restarted while grading it ({value['broken']})"
+        elif isinstance(value, KilledWorker):
+            task.reasons.append("the grading workers died while grading it")
+            self._give_up(task, "infrastructure, not the student's fault: the grading workers died "
+                                f"{ALLOWED_FAILURES + 1 if self._local else 'several'} times while grading this "
+                                "submission; the rest of the batch went on")
+            return
+        elif isinstance(value, SessionUnavailable):
+            self.unavailable += 1
+            if not self.successes and self.unavailable >= max(2, len(self.client.scheduler_info().get("workers", {}))):
+                raise SandboxError(f"the cluster's workers could not start their grading sessions: {value}; run "
+                                   "`torchdrill grade SUBMISSION --json FILE` on a worker's host to see why")
+            reason = f"its worker had no grading session ({value})"
+        else:
+            reason = f"{type(value).__name__}: {value}" if isinstance(value, BaseException) else f"task {status}"
+        task.attempts += 1
+        task.reasons.append(reason)
+        if task.attempts >= ATTEMPTS:
+            self._give_up(task, f"infrastructure, not the student's fault: grading failed {task.attempts} times "
+                                f"({'; then '.join(task.reasons)})")
+        else:
+            self.queue.appendleft(task)
+
+    @property
+    def _local(self) -> bool:
+        import dask
+
+        return dask.config.get("distributed.scheduler.allowed-failures") == ALLOWED_FAILURES
+
+    def _record(self, task: _Task, result: dict, error: bool) -> None:
+        from ..render.gradescope import write_results
+        from ..results import SubmissionResult
+
+        if self.state.finish(task.name, task.fingerprint, result, error=error):
+            write_results(SubmissionResult.from_dict(result), self.out / f"{task.name}.json")
+            self.reporter.finished(task.name, result, error)
+
+    def _give_up(self, task: _Task, why: str) -> None:
+        from ..grade import failed_result
+
+        r = failed_result(self.course, task.name, why, lang=self.lang, device=self.resolved, select=self.only)
+        self._record(task, r.to_dict(), True)
+
+
+__all__ = ["grade_on_cluster"]
