@@ -176,29 +176,3 @@ def test_a_finished_notebook_is_a_valid_submission(bundle, course, root, tmp_pat
     assert run.returncode == 0, run.stdout + run.stderr
     results = json.loads(out.read_text())
     assert results["score"] == chapter.total and {t["status"] for t in results["tests"]} == {"passed"}
-
-
-def test_an_engine_without_sessions_is_lent_the_warm_sandbox(course):
-    """The fallback for a ``check()`` without ``session=``: the CPU sandbox it asks torchdrill.grade
-    for is the warm one (started, never closed by it); other devices get their own, as before."""
-    from torchdrill import grade
-    from torchdrill.notebook_grade import lent_sandbox
-
-    class Warm:
-        limits, starts, closes = "cpu limits", 0, 0
-
-        def start(self):
-            self.starts += 1
-
-        def close(self):
-            self.closes += 1
-
-    warm, real = Warm(), grade.new_sandbox
-    with lent_sandbox(warm):
-        lent = grade.new_sandbox(course, "cpu")
-        lent.start()
-        lent.limits = "set by check()"
-        lent.close()
-        assert grade.new_sandbox is not real
-    assert grade.new_sandbox is real
-    assert (warm.starts, warm.closes, warm.limits) == (0, 0, "set by check()")

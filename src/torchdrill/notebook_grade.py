@@ -13,9 +13,7 @@ dtype) cannot change what this process computes.
 
 ``check()`` starts and closes a sandbox on every call (about 2 s) unless it is handed a warm
 grading session; a notebook has a check cell per function, so this process keeps one session
-(one per course and language) for all of them.  With an engine whose ``check()`` takes no session
-yet, the same warm sandbox is lent to it instead (:func:`lent_sandbox`); should ``check()`` stop
-asking :mod:`torchdrill.grade` for its sandbox, it starts its own again: slower, never wrong.
+(one per course and language) for all of them.
 """
 from __future__ import annotations
 
@@ -44,83 +42,24 @@ class _AsciiBoxes(io.StringIO):
     encoding = "ascii"
 
 
-class _Lent:
-    """A started sandbox handed to ``check()``: its start and close do nothing, the rest is the sandbox."""
-
-    def __init__(self, sandbox) -> None:
-        object.__setattr__(self, "_sandbox", sandbox)
-
-    def start(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def __getattr__(self, name):
-        return getattr(self._sandbox, name)
-
-    def __setattr__(self, name, value) -> None:
-        setattr(self._sandbox, name, value)
-
-
-@contextlib.contextmanager
-def lent_sandbox(sandbox):
-    """While inside, the CPU sandbox :func:`torchdrill.grade.new_sandbox` hands out is ``sandbox``,
-    already started and not closed afterwards (other devices: a new one, as before)."""
-    from . import grade
-
-    real = grade.new_sandbox
-
-    def new_sandbox(course, device):
-        if isinstance(device, str) and device == "cpu":
-            return _Lent(sandbox)
-        return real(course, device)
-
-    grade.new_sandbox = new_sandbox
-    try:
-        yield
-    finally:
-        grade.new_sandbox = real
-
-
-def takes_session() -> bool:
-    """Whether this engine's ``check()`` reuses a grading session handed to it."""
-    import inspect
-
-    from .commands.check import check
-
-    try:
-        from .session import GradingSession  # noqa: F401
-    except ImportError:
-        return False
-    return "session" in inspect.signature(check).parameters
-
-
 class NotebookGrader:
     """Answers the check cells of one kernel: one course and language at a time, kept warm."""
 
     def __init__(self) -> None:
         self.key = None
-        self.session = None          # a GradingSession (engines with one) ...
-        self.sandbox = None          # ... or a started sandbox lent to check()
+        self.session = None          # one GradingSession (visible checks only), kept warm
 
     def _ready(self, course, lang: str) -> None:
         key = (str(course.root), lang)
         if key != self.key:
             self.close()
             self.key = key
-        if self.session is not None or self.sandbox is not None:
+        if self.session is not None:
             return
-        if takes_session():
-            from .session import GradingSession
+        from .session import GradingSession
 
-            self.session = GradingSession(course, lang=lang, device=course.device, visible_only=True)
-            self.session.start()
-        else:
-            from .grade import new_sandbox
-
-            self.sandbox = new_sandbox(course, "cpu")
-            self.sandbox.start()
+        self.session = GradingSession(course, lang=lang, device=course.device, visible_only=True, warm=False)
+        self.session.start(wait=False)
 
     def check(self, request: dict) -> dict:
         from rich.console import Console
@@ -148,13 +87,8 @@ class NotebookGrader:
             os.chdir(tmp)
             try:
                 with _capture() as outcomes:
-                    if self.session is not None:
-                        status = check(course, target=target, folder=folder, lang=lang, device=course.device,
-                                       console=console, session=self.session)
-                    else:
-                        with lent_sandbox(self.sandbox):
-                            status = check(course, target=target, folder=folder, lang=lang, device=course.device,
-                                           console=console)
+                    status = check(course, target=target, folder=folder, lang=lang, device=course.device,
+                                   console=console, session=self.session)
             finally:
                 os.chdir(cwd)
         html = console.export_html(clear=False, inline_styles=True, code_format=HTML_FORMAT)
@@ -166,9 +100,7 @@ class NotebookGrader:
     def close(self) -> None:
         if self.session is not None:
             self.session.close()
-        if self.sandbox is not None:
-            self.sandbox.close()
-        self.session = self.sandbox = None
+        self.session = None
 
 
 @contextlib.contextmanager
