@@ -25,6 +25,7 @@ import collections
 import hashlib
 import logging
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -76,12 +77,16 @@ def grade_on_cluster(submissions: list[Path], out: Path, course, *, address: str
                           f"{'grading the other ' + str(len(todo)) if todo else 'nothing left to grade'}")
         interrupted = False
         if todo:
+            old_term = signal.signal(signal.SIGTERM, _term_as_interrupt) if _main_thread() else None
             try:
                 with _connect(address, device) as client:
                     _Run(client, todo, state, out, course, lang=lang, device=device, only=only, jobs=jobs,
                          reporter=reporter, noop=_noop).run()
             except KeyboardInterrupt:
                 interrupted = True
+            finally:
+                if old_term is not None:
+                    signal.signal(signal.SIGTERM, old_term)
         reporter.stop()
         _sync_outputs(state, out)
         _write_gradebook(state, out, stubs)
@@ -277,6 +282,16 @@ class _Run:
 
         r = failed_result(self.course, task.name, why, lang=self.lang, device=self.resolved, select=self.only)
         self._record(task, r.to_dict(), True)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _term_as_interrupt(signum, frame):
+    raise KeyboardInterrupt          # SIGTERM stops the run as Ctrl-C does: committed results stay
 
 
 __all__ = ["grade_on_cluster"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import queue
+import signal
 import tempfile
 import threading
 import time
@@ -145,6 +146,7 @@ def grade_task(plugin_name: str, name: str, bundle) -> dict:
     plugin = worker.plugins.get(plugin_name)
     if plugin is None:
         raise SessionUnavailable("the run's worker plugin is not on this worker")
+    _maybe_die(name)
     started = time.monotonic()
     result = plugin.grade(bundle, name)
     out = {"worker": worker.address, "pid": os.getpid(), "seconds": round(time.monotonic() - started, 3)}
@@ -153,6 +155,13 @@ def grade_task(plugin_name: str, name: str, bundle) -> dict:
         # result cannot be trusted; the client grades it again
         return {**out, "broken": (result.error or "the sandbox restarted").splitlines()[0]}
     return {**out, "result": result.to_dict(), "error": bool(result.error)}
+
+
+def _maybe_die(name: str) -> None:
+    """Tests only: ``_TORCHDRILL_TEST_KILL_WORKER=NAME,…`` in a worker's environment makes it
+    SIGKILL itself whenever it takes submission NAME (a submission that kills workers)."""
+    if name in os.environ.get("_TORCHDRILL_TEST_KILL_WORKER", "").split(","):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def noop_task(plugin_name: str, name: str, bundle) -> dict:
