@@ -48,11 +48,15 @@ def secrets_of(course: Course) -> list[str]:
     return [str(p) for p in (root / "solutions", root / "graders", root / "tests", root / ".git") if p.exists()]
 
 
-def new_sandbox(course: Course, device) -> Sandbox:
+def new_sandbox(course: Course, device, *, sandbox: str | None = None) -> Sandbox:
+    """The sandbox for ``device``; ``sandbox``: auto | full | portable (None: $TORCHDRILL_SANDBOX,
+    else auto), see :mod:`torchdrill.sandbox.backend`."""
+    from .sandbox import backend
+
     limits = sandbox_limits(course)
     if getattr(device, "type", "cpu") != "cpu":   # CUDA starts threads of its own, maps terabytes
         limits = SandboxLimits(**{**limits.__dict__, "nproc": 64, "address_space": False})
-    return Sandbox(limits, hide=secrets_of(course), device=str(device))
+    return backend.sandbox_class(backend.resolve(sandbox))(limits, hide=secrets_of(course), device=str(device))
 
 
 def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: set[str] | None,

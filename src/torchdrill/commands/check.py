@@ -25,21 +25,25 @@ def add_arguments(p) -> None:
     p.add_argument("--course", type=Path, default=None, help="course.yml or its folder (default: search upward)")
     p.add_argument("--lang", choices=["ko", "en"], default=None)
     p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default=None)
+    p.add_argument("--sandbox", choices=["auto", "full", "portable"], default="auto",
+                   help="where your code runs: the full Linux sandbox, the portable one (macOS, Windows), "
+                        "or auto: full where it can run, else portable")
 
 
 def run(args) -> int:
     course = load_course(args.course)
     lang = choose_language(args.lang, course.language)
-    return check(course, target=args.target, folder=args.dir, lang=lang, device=args.device or course.device)
+    return check(course, target=args.target, folder=args.dir, lang=lang, device=args.device or course.device,
+                 sandbox=args.sandbox)
 
 
 def check(course, *, target: str | None = None, folder: Path | None = None, lang: str = "en",
-          device: str = "auto", console=None, session=None) -> int:
+          device: str = "auto", console=None, session=None, sandbox: str | None = None) -> int:
     """Grade ``folder`` against the visible checks of ``target`` and print the report; 0 when all passed.
 
     ``session``: a :class:`~torchdrill.session.GradingSession` with ``visible_only`` (and no
     selection of its own) to reuse, e.g. for a notebook's check cells; by default one is started
-    and closed here."""
+    and closed here.  ``sandbox``: auto | full | portable (:mod:`torchdrill.sandbox.backend`)."""
     from rich.console import Console
 
     from ..release import check_counts
@@ -59,26 +63,75 @@ def check(course, *, target: str | None = None, folder: Path | None = None, lang
     console.print(terminal(_("Checking {folder} against the visible checks ({n}) …").format(
         folder=_shown(folder), n=sum(counts[q]["visible"] for q in order))), markup=False)
     own = session is None
+    box, used = None, str(device)
     if own:
-        session = GradingSession(course, lang=lang, device=device, select=target, visible_only=True, warm=False)
+        from ..grade import new_sandbox
+        from ..sandbox import backend
+
+        kind = backend.resolve(sandbox)
+        if kind == "full" and not backend.full_available()[0]:
+            raise UsageError(_("--sandbox full: {why}; use --sandbox portable.").format(why=backend.full_available()[1]))
+        box = new_sandbox(course, "cpu", sandbox=kind)
+        box.warm = False
+        console.print(terminal(_isolation_line(kind, _)), markup=False)
+        session = GradingSession(course, lang=lang, device=device, select=target, visible_only=True, warm=False,
+                                 sandbox=box)
     try:
         session.start(wait=False)         # the graders are collected while the sandbox warms up
         result = session.grade(folder, select=target)
+        used = str(session.device or device)
     except Exception as exc:  # the checker itself broke: say so plainly, never as the student's fault
         sys.stderr.write(terminal(traceback.format_exc()))
         result = SubmissionResult(submission=folder.name, checks=(), lang=lang, error=f"{type(exc).__name__}: {exc}")
     finally:
         if own:
             session.close()
+            box.close()
     # A stub whose checks are all hidden has no visible record: grading files that as "no check
     # found"; here it simply has no visible check.
     checks = tuple(c for c in result.checks
                    if not (c.outcome is Outcome.GRADER_ERROR and counts.get(c.qualname, {}).get("visible", 0) == 0))
+    checks, unsupported = _without_unsupported_dtype(checks, used)
     result = dataclasses.replace(result, checks=checks)
     rows = stub_rows(result, counts, order)
     print_check(result, rows, {c.id: c.title.in_(lang) for c in course.chapters}, console)
+    if unsupported:
+        console.print(terminal(_(
+            "{n} visible checks use float64, which the {device} device does not support: they were not run "
+            "here and are not counted. Run `torchdrill check --device cpu` to run them too; your work is graded "
+            "on a device that has float64.").format(n=len(unsupported), device=unsupported[0])), markup=False)
     ok = not result.error and all(c.outcome.passed for c in result.checks)
     return 0 if ok else 1
+
+
+def _isolation_line(kind: str, _) -> str:
+    """The line that says where the student's code ran."""
+    if kind == "full":
+        return _("Sandbox: full (Linux: its own namespaces, memory cgroup and limits).")
+    return _("Sandbox: portable (a separate process with time, CPU, memory and output limits; "
+             "it is not isolated from your files).")
+
+
+#: what torch says when a device has no float64 (MPS: "Cannot convert a MPS Tensor to float64 dtype
+#: as the MPS framework doesn't support float64")
+_NO_FLOAT64 = ("doesn't support float64", "does not support float64", "not supported on MPS")
+
+
+def _without_unsupported_dtype(checks: tuple, device: str) -> tuple[tuple, list[str]]:
+    """On a device without float64 (MPS), the checks that broke on it are not the student's fault
+    and not a verdict: they are taken out of the table and named in a note instead.  Only grader
+    errors whose cause is that (their staff note says so) are taken out, and only off cpu/cuda."""
+    from ..results import Outcome
+
+    if device.split(":")[0] in ("cpu", "cuda"):
+        return checks, []
+    kept, dropped = [], []
+    for c in checks:
+        if c.outcome is Outcome.GRADER_ERROR and "float64" in c.node and any(s in c.node for s in _NO_FLOAT64):
+            dropped.append(device.split(":")[0])
+        else:
+            kept.append(c)
+    return tuple(kept), dropped
 
 
 def _shown(folder: Path) -> str:

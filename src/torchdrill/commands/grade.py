@@ -22,6 +22,9 @@ def add_arguments(g) -> None:
     g.add_argument("--jobs", "-j", type=int, default=None, help="parallel workers (default: all cores)")
     g.add_argument("--only", metavar="CHAPTER[.STUB]", default=None, help="grade one chapter or stub")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--sandbox", choices=["auto", "full", "portable"], default="auto",
+                   help="auto (the default) needs the full Linux sandbox; portable (macOS, Windows) does not "
+                        "confine student code: not safe for untrusted submissions")
     g.add_argument("--restart", action="store_true",
                    help="with --out: forget the folder's earlier results and grade everything again")
     g.add_argument("--cluster", metavar="ADDRESS", default=None,
@@ -40,6 +43,7 @@ def run(args) -> int:
                          "run `torchdrill check` to check your work")
     if args.only:
         course.select(args.only)          # unknown names fail here, with a did-you-mean
+    choose_sandbox(args.sandbox)
     if args.nbgrader is not None:         # torchdrill grade --nbgrader COURSE_DIR ASSIGNMENT
         from ..nbgrader.fastpath import run_from_args
 
@@ -63,6 +67,27 @@ def run(args) -> int:
     return grade_batch(args.submissions, out, course, lang=lang, device=args.device or course.device,
                        jobs=args.jobs, only=args.only, progress=not args.no_progress,
                        restart=args.restart)
+
+
+def choose_sandbox(requested: str) -> str:
+    """Instructors' grading keeps the full Linux sandbox; the portable one only when asked for by
+    name, with a plain warning.  The choice reaches a batch's worker processes through the
+    environment (:data:`torchdrill.sandbox.backend.ENV`)."""
+    import os
+
+    from ..sandbox import backend
+
+    ok, why = backend.full_available()
+    if requested in ("auto", "full") and not ok:
+        raise UsageError(f"grading needs the full Linux sandbox: {why}. `--sandbox portable` grades here anyway, "
+                         "but it does not confine student code: not safe for untrusted submissions")
+    os.environ[backend.ENV] = requested if requested != "auto" else "full"
+    if requested == "portable":
+        sys.stderr.write("warning: --sandbox portable: student code runs in plain worker processes with time, CPU, "
+                         "memory and output limits but no confinement; it can read and change your files and "
+                         "reach the network. NOT SAFE FOR UNTRUSTED CODE: grade real submissions with the full "
+                         "sandbox on Linux.\n")
+    return os.environ[backend.ENV]
 
 
 def grade_one(submission: Path, json_path: Path, course, *, lang: str, device: str, only: str | None) -> int:

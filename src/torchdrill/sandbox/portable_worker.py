@@ -1,0 +1,176 @@
+"""The worker process of the portable sandbox: the same Session loop as the Linux child, unconfined.
+
+Started by :class:`torchdrill.sandbox.portable.PortableSandbox` as
+``python -I -m torchdrill.sandbox.portable_worker`` with its stdin and stdout as the two pipes.
+It moves them aside (the student's prints go to the Session's output file, never into the
+result channel), imports torch and says hello in one codec frame, then waits for its session's
+spec (the student's file, its folder, the limits) in another.  It sets the rlimits the platform
+has (``resource``: Linux and macOS; none on Windows), loads the file and serves calls exactly as
+:class:`torchdrill.sandbox.child.Session` does: length-prefixed codec frames, one request in, one
+record out.
+
+There is no jail, namespace, cgroup or uid drop here: the parent enforces the wall clock, CPU,
+memory and output limits from outside and kills the whole process tree (psutil).  This is a
+checker for a student's own code on their own laptop, not a defence against hostile code.
+"""
+from __future__ import annotations
+
+import os
+import struct
+import sys
+
+_LEN = struct.Struct("<Q")
+
+
+def _move_pipes() -> tuple[int, int]:
+    """Our private copies of the request (stdin) and reply (stdout) pipes; 0, 1 and 2 are then
+    the null device and stderr until the Session points 1 and 2 at its output file."""
+    req, rep = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    if hasattr(os, "set_inheritable"):
+        os.set_inheritable(req, False)
+        os.set_inheritable(rep, False)
+    return req, rep
+
+
+def _stand_ins() -> None:
+    """Windows has no signal masks, interval timers, SIGKILL or SIGSTOP: the Session's sealing
+    steps that use them become no-ops there (a student cannot arm what does not exist)."""
+    import signal
+
+    for name, value in (("SIGKILL", 9), ("SIGSTOP", 19), ("SIG_BLOCK", 0), ("SIG_UNBLOCK", 1),
+                        ("ITIMER_REAL", 0), ("ITIMER_VIRTUAL", 1), ("ITIMER_PROF", 2)):
+        if not hasattr(signal, name):
+            setattr(signal, name, value)
+    if not hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask = lambda how, mask: set()        # type: ignore[attr-defined]
+    if not hasattr(signal, "setitimer"):
+        signal.setitimer = lambda which, seconds, interval=0.0: (0.0, 0.0)   # type: ignore[attr-defined]
+
+
+def _set_rlimits(limits: dict) -> list[str]:
+    """The rlimits this platform has; the names of those it refused (macOS ignores RLIMIT_AS)."""
+    try:
+        import resource
+    except ImportError:
+        return ["no rlimits on this platform"]
+    refused = []
+    wanted = [("RLIMIT_CPU", int(limits["cpu_seconds"])), ("RLIMIT_FSIZE", int(limits["file_bytes"])),
+              ("RLIMIT_CORE", 0)]
+    if int(limits.get("memory_bytes", -1)) > 0:
+        wanted.append(("RLIMIT_AS", int(limits["memory_bytes"])))
+    for name, value in wanted:
+        res = getattr(resource, name, None)
+        if res is None:
+            refused.append(name)
+            continue
+        try:
+            _soft, hard = resource.getrlimit(res)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(res, (value, value))
+        except (ValueError, OSError):
+            refused.append(name)
+    return refused
+
+
+def _warm_up(torch, codec, full: bool) -> None:
+    """What the zygote warms before it forks (before a call's CPU is counted): autograd, nn, the
+    codec; with ``full``, an optimizer step too (its first one imports torch._dynamo, seconds)."""
+    torch.set_num_threads(1)
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x * x).sum().backward()
+    m = torch.nn.Linear(1, 1)
+    torch.nn.functional.mse_loss(m(torch.ones(2, 1)), torch.zeros(2, 1)).backward()
+    if full:
+        torch.optim.SGD(m.parameters(), lr=0.01).step()
+    codec.decode(codec.encode({"a": [torch.ones(2).t(), (1, 2.5), torch.float32]}))
+    _ = torch.testing, torch.distributions
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write_frame(fd: int, data: bytes) -> None:
+    view = memoryview(_LEN.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def main() -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
+    req_fd, rep_fd = _move_pipes()
+    _stand_ins()
+    import torch
+
+    from . import child, codec
+
+    _warm_up(torch, codec, full="--warm" in sys.argv[1:])
+    _write_frame(rep_fd, codec.encode({"ready": True, "torch": str(torch.__version__), "pid": os.getpid()}))
+    try:
+        (n,) = _LEN.unpack(_read_exact(req_fd, _LEN.size))
+        spec = codec.decode(_read_exact(req_fd, n), max_bytes=1 << 20)
+    except EOFError:                                 # a spare nobody needed: the parent closed
+        os._exit(0)
+    session = PortableSession(spec, req_fd, rep_fd)
+    session.load()
+    os.chdir(spec["workdir"])
+    refused = _set_rlimits(spec["limits"])
+    session.open_output()
+    if hasattr(session, "start_sealer"):            # the Session's trusted thread, where it has one
+        session.start_sealer()
+    _write_frame(rep_fd, codec.encode({"serving": True, "refused": refused}))
+    session.serve()
+    os._exit(0)
+
+
+def _session_class():
+    from .child import Session
+
+    class _Portable(Session):
+        """The Linux child's Session, with the two things it takes from POSIX made portable."""
+
+        def open_output(self) -> None:
+            self.out_fd = os.open("output.txt", os.O_RDWR | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0),
+                                  0o600)
+            null_fd = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null_fd, 0)
+            os.close(null_fd)
+
+        def output(self) -> tuple[str, bool]:
+            if hasattr(os, "pread"):
+                return super().output()
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BaseException:
+                pass
+            try:
+                os.lseek(self.out_fd, 0, os.SEEK_SET)
+                data = os.read(self.out_fd, self.output_cap + 1)
+            except OSError:
+                return "", False
+            return data[:self.output_cap].decode("utf-8", "replace"), len(data) > self.output_cap
+
+    return _Portable
+
+
+def PortableSession(spec: dict, req_fd: int, rep_fd: int):  # noqa: N802 (a class, built late)
+    return _session_class()(spec, req_fd, rep_fd)
+
+
+if __name__ == "__main__":
+    main()
