@@ -86,7 +86,7 @@ def submission_bundle(path: Path) -> tuple[bytes, tuple[Entry, ...]]:
     try:
         st = os.lstat(path)
     except OSError:
-        return name, (b".", "missing", None),
+        return name, ((b".", "missing", None),)
     if stat.S_ISDIR(st.st_mode):
         entries: list[Entry] = [(b".", "dir", None)]
         seen, queue = 0, [(path, 0)]
@@ -143,6 +143,7 @@ def unpack_submission(bundle: tuple[bytes, tuple[Entry, ...]], into: Path) -> Pa
     """Recreate a submission under ``into`` (an empty folder of the worker's); returns its path."""
     name, entries = bundle
     into = Path(into)
+    into.mkdir(parents=True, exist_ok=True)
     root = into / os.fsdecode(name)
     extra = into / ".other-names"
     for i, (rel, kind, payload) in enumerate(entries):
