@@ -94,6 +94,26 @@ def test_eval_no_grad_owned_weight(student, device):
                                   "enough: compute f(x) inside a torch.no_grad() block")
 
 
+def _expect_recording_restored(mode):
+    """``probe("grad_mode")``: gradient recording is back on once the call is over (it was on before)."""
+    checks.expect(type(mode) is dict and mode.get("grad_enabled") is True and mode.get("inference_mode") is False,
+                  "eval_no_grad switched gradient recording off and left it off after returning",
+                  "recording back on after the call (torch.is_grad_enabled() == True), as it was before",
+                  "torch.is_grad_enabled() == False after the call",
+                  "torch.set_grad_enabled(False) or torch.no_grad().__enter__() as a statement switches recording off "
+                  "for the rest of the program, so the caller's training records nothing; use a with block "
+                  "(with torch.no_grad(): ...), which puts the previous mode back")
+
+
+@check("eval_no_grad", en="gradient recording is back on after the call", ko="호출이 끝나면 미분 기록이 다시 켜짐")
+def test_eval_no_grad_restores_recording(student, device):
+    x = _points(60, (3,), device)
+    r = student.call("eval_no_grad", make("fn", "sin_sq", a=0.6), make("leaf", x), probes=[probe("grad_mode")],
+                     expected="f(x) computed without a graph, with recording back on afterwards")
+    checks.expect_tensor(r.value, function("sin_sq", a=0.6)(x), what="eval_no_grad(f, x)", requires_grad=False)
+    _expect_recording_restored(r.probes["grad_mode"])
+
+
 # ---------------------------------------------------------------------------- detach
 
 @check("detach", en="same values, no grad, no grad_fn", ko="같은 값, 미분 추적 없음, grad_fn 없음", visible=True)

@@ -13,7 +13,9 @@ import math
 
 import torch
 
-from torchdrill.grading import check, checks, make, probe
+from torchdrill.grading import StudentProblem, check, checks, make, probe, wrong
+from torchdrill.results import Outcome
+from torchdrill.sandbox import wire
 
 SEED_X, SEED_Y = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
 
@@ -58,8 +60,23 @@ def _loss_mistakes(y_pred, y_true) -> dict:
     }
 
 
+def N_(text: str) -> str:
+    """Mark a text kept in a constant as a message id: extracted into the catalog, translated when shown."""
+    return text
+
+
+MODULE_HINT = N_("this is the loss module itself, not a loss: an nn.MSELoss() has to be called on the inputs, "
+                 "criterion(y_pred, y_true), and the tensor it gives returned")
+NUMPY_HINT = N_("numpy functions give a numpy number, cut off from the graph, and only work on CPU tensors: compute the "
+                "loss with torch operations on y_pred and y_true")
+
+
 def _loss_hint(got, mistakes) -> str:
     """Name the mistake when the returned number is one of ``mistakes`` (as _loss_mistakes gives them)."""
+    if isinstance(got, wire.Opaque) and got.type_name.startswith("torch.nn.modules.loss."):
+        return MODULE_HINT
+    if isinstance(got, (wire.NPScalar, wire.NDArray)):
+        return NUMPY_HINT
     if type(got) is not torch.Tensor or got.numel() != 1 or not got.dtype.is_floating_point:
         return ""
     v = _f(got)
@@ -134,6 +151,31 @@ def test_loss_float64(student, reference, device):
     r = student.call("loss_fn", y_pred, y_true)
     _expect_loss(r.value, reference.loss_fn(y_pred, y_true), _loss_mistakes(y_pred, y_true),
                  "loss_fn of float64 inputs")
+
+
+META_HINT = N_("the inputs were on the 'meta' device, and the loss must be computed where they are: torch operations on "
+               "y_pred and y_true do that; .cpu(), .numpy(), numpy functions and torch.tensor(...) of numbers take the "
+               "data to the CPU, or fail where it cannot go")
+
+
+@check("loss_fn", en="inputs on another device (meta): the loss stays there", ko="다른 장치(meta)의 입력: 손실도 그 장치에",
+       weight=0.5)
+def test_loss_meta(student, reference, device):
+    for shape, dtype in [((5,), torch.float32), ((2, 3), torch.float64)]:
+        y_pred, y_true = torch.empty(shape, dtype=dtype, device="meta"), torch.empty(shape, dtype=dtype, device="meta")
+        what = f"loss_fn(y_pred, y_true) for inputs of shape {shape} on the meta device"
+        try:
+            r = student.call("loss_fn", y_pred, y_true, expected="a 0-dim tensor on the meta device", hint=META_HINT)
+        except StudentProblem as problem:
+            if problem.outcome is not Outcome.NOT_IMPLEMENTED:
+                raise
+            student.call("loss_fn", *_data(7, shape, "cpu", dtype=dtype))   # not implemented at all: that message stands
+            raise wrong("the code tried to copy the data of tensors on the meta device (to the CPU, into a list or "
+                        "numpy), but the result must be computed on the device the inputs are on",
+                        "a 0-dim tensor on the meta device", "NotImplementedError: Cannot copy out of meta tensor",
+                        META_HINT) from None
+        hint = "" if type(r.value) is torch.Tensor else _loss_hint(r.value, {})    # meta values cannot be read
+        checks.expect_tensor(r.value, reference.loss_fn(y_pred, y_true), what=what, hint=hint, device_hint=META_HINT)
 
 
 # ---------------------------------------------------------------------------- train_step
@@ -252,11 +294,14 @@ def test_step_three(student, reference, device):
     losses, w_ref, _grads = _reference_steps(reference, w0, x, y, lr, steps=3)
     r = student.call("train_step", make("leaf", torch.tensor(w0, device=device)), x, y, lr, callees=["loss_fn"],
                      repeat=3, probes=[probe("step_hook", 0)])
-    # Each time backward() wrote w.grad, it must hold the gradient at the current w alone (recomputed here
-    # from the w seen at that moment), not that plus an old one.
-    for k, e in enumerate(r.probes["step_hook"] or []):
-        if type(e) is not dict or type(e.get("value")) is not torch.Tensor or type(e.get("grad")) is not torch.Tensor:
-            continue
+    # Each step's gradient, as w.grad holds it after the step's last backward() (several backward() calls on
+    # parts of the batch add up to it), must be the gradient at the current w alone (recomputed here from the
+    # w seen at that moment), not that plus an old one.
+    entries = [e for e in (r.probes["step_hook"] or []) if type(e) is dict and type(e.get("value")) is torch.Tensor
+               and type(e.get("grad")) is torch.Tensor]
+    last_of_step = [e for i, e in enumerate(entries)
+                    if i + 1 == len(entries) or not torch.equal(entries[i + 1]["value"], e["value"])]
+    for k, e in enumerate(last_of_step):
         w_k = e["value"].to(device).detach().clone().requires_grad_(True)
         reference.loss_fn(w_k * x, y).backward()
         checks.expect_tensor(e["grad"], w_k.grad, what=f"w.grad right after backward() number {k + 1} (w = {_f(e['value']):.6g})",
@@ -369,6 +414,24 @@ def test_train_example(student, device):
     r = student.call("train", x, y, callees=["loss_fn"], record=["train_step"],
                      probes=[probe("facts", "result"), probe("callees")])
     _expect_w(r, torch.tensor(TRAIN_EXAMPLE_W, device=device), "train(x, y)")
+
+
+CUDA0_HINT = N_("create w on x.device (torch.tensor(w0, ..., device=x.device)); a device chosen in the code ('cuda:0' "
+                "when torch.cuda.is_available(), say) is not where x is: on a machine with a GPU and data on the CPU, "
+                "w would be on the GPU")
+
+
+@check("train", en="on a machine with a GPU, data on the CPU: w stays with x", ko="GPU가 있는 컴퓨터, CPU의 데이터: w는 x와 같은 장치에",
+       weight=0.5)
+def test_train_device_of_x(student, reference):
+    x, y = _data(44, (5,), "cpu")
+    r = student.call("train", x, y, 0.05, 6, 0.5, callees=["loss_fn"], record=["train_step"],
+                     probes=[probe("facts", "result"), probe("callees"), probe("devices", True, False)],
+                     expected="w on the CPU, where x is, even though a CUDA GPU is available", hint=CUDA0_HINT)
+    got = r.value
+    if type(got) is torch.Tensor and got.device.type != "cpu":
+        raise wrong("train created w on another device than x's", "cpu (x.device)", str(got.device), CUDA0_HINT)
+    _expect_w(r, reference.train(x, y, 0.05, 6, 0.5).detach(), "train(x, y, lr=0.05, epochs=6, w0=0.5) with x on the CPU")
 
 
 @check("train", en="calls train_step once per epoch with the given lr", ko="epoch마다 주어진 lr로 train_step을 한 번씩 호출")

@@ -13,7 +13,8 @@ import math
 
 import torch
 
-from torchdrill.grading import check, checks, make, probe
+from torchdrill.grading import StudentProblem, check, checks, make, probe, wrong
+from torchdrill.results import Outcome
 from torchdrill.sandbox.kit import MAKERS
 
 
@@ -220,6 +221,36 @@ def test_fit_example(student, device):
                              hint="train the model you were given, in place")
 
 
+def N_(text: str) -> str:
+    """Mark a text kept in a constant as a message id: extracted into the catalog, translated when shown."""
+    return text
+
+
+CUDA0_HINT = N_("work on the device the model and the data already are on; a device chosen in the code ('cuda:0' when "
+                "torch.cuda.is_available(), say) moves the caller's model somewhere else on a machine with a GPU")
+
+
+@check("fit", en="on a machine with a GPU, model and data on the CPU: trained where they are",
+       ko="GPU가 있는 컴퓨터, CPU의 모델과 데이터: 있는 곳에서 학습", weight=0.5)
+def test_fit_where_the_model_is(student, reference):
+    spec = (2, 1, 7, "cpu")
+    x, y = _data(73, 12, 2, 1, "cpu")
+    model = _model(*spec)
+    expected = reference.fit(model, x, y, 0.1, 6)
+    r = student.call("fit", make("linear", *spec), x, y, 0.1, 6, probes=[probe("module", 0), probe("devices", True, False)],
+                     expected="the losses of training on the CPU, where the model and the data are", hint=CUDA0_HINT)
+    params = (r.probes["module"] or {}).get("params") or {}
+    for name, want in _params(model).items():
+        got = params.get(name)
+        checks.expect(got is not None, f"the model has no parameter {name} after fit", name, "missing")
+        checks.expect(got["device"] == "cpu", "fit moved the caller's model to another device",
+                      "the model still on the CPU, where it came", f"model.{name} on {got['device']}", CUDA0_HINT)
+        checks.expect_tensor(got["value"], want, what=f"model.{name} after fit on the CPU with a GPU available",
+                             hint=CUDA0_HINT)
+    checks.expect_floats(r.value, expected, what="the list of losses returned by fit on the CPU with a GPU available",
+                         hint=CUDA0_HINT)
+
+
 @check("fit", en="the loss of every epoch for other data, lr and epochs", ko="다른 데이터, lr, epochs에서 매 epoch의 손실",
        weight=1.5)
 def test_fit_losses(student, reference, device):
@@ -258,6 +289,77 @@ def _grade_predict(student, device, in_f, out_f, seed, x, maker="linear", extra_
                              hint="predicting must not change the model")
     checks.expect_unchanged(r.args[1], x, what="x")
     return r
+
+
+MODE_HINT = N_("predict must leave the model as it came, its train/eval mode included: model.eval() or model.train() "
+               "change the caller's model, so put back the mode it had (model.train(was_training)), or leave the mode "
+               "alone and only use torch.no_grad()")
+PREDICT_META_HINT = N_("the model and x were on the 'meta' device, and the outputs must be computed there: .cpu(), "
+                       ".numpy() or torch.tensor(...) take them elsewhere, or fail where they cannot go")
+
+
+@check("predict", en="the model keeps its train or eval mode", ko="모델의 학습/평가 모드가 그대로", weight=0.5)
+def test_predict_keeps_mode(student, device):
+    x, _ = _data(94, 4, 2, 1, device)
+    for training in (True, False):
+        model = make("linear", 2, 1, 14, str(device))
+        r = student.call("predict", model if training else make("eval_mode", model), x, probes=[probe("module", 0)],
+                         expected="the model's outputs, the model left in the mode it came in", hint=MODE_HINT)
+        came, left = ("train", "eval") if training else ("eval", "train")
+        m = r.probes["module"] or {}
+        checks.expect(m.get("training") is training,
+                      "predict changed the model's mode: it must be left as it came",
+                      f"the model still in {came} mode (model.training={training})",
+                      f"the model in {left} mode (model.training={not training})", MODE_HINT)
+
+
+@check("predict", en="gradient recording is back on after the call", ko="호출이 끝나면 미분 기록이 다시 켜짐", weight=0.5)
+def test_predict_restores_recording(student, device):
+    x, _ = _data(95, 3, 1, 1, device)
+    r = student.call("predict", make("linear", 1, 1, 15, str(device)), x, probes=[probe("grad_mode")],
+                     expected="the model's outputs, with recording back on afterwards")
+    mode = r.probes["grad_mode"]
+    checks.expect(type(mode) is dict and mode.get("grad_enabled") is True and mode.get("inference_mode") is False,
+                  "predict switched gradient recording off and left it off after returning",
+                  "recording back on after the call (torch.is_grad_enabled() == True), as it was before",
+                  "torch.is_grad_enabled() == False after the call",
+                  "torch.set_grad_enabled(False) or torch.no_grad().__enter__() as a statement switches recording off "
+                  "for the rest of the program, so the caller's training records nothing; use a with block "
+                  "(with torch.no_grad(): ...), which puts the previous mode back")
+
+
+@check("predict", en="model and x on another device (meta), or a GPU machine with CPU data: outputs stay there",
+       ko="다른 장치(meta)의 모델과 x, 또는 GPU가 있는 컴퓨터의 CPU 데이터: 출력도 그 장치에", weight=0.5)
+def test_predict_device(student):
+    model = _model(3, 2, 16, "meta")
+    x = torch.empty(5, 3, device="meta")
+    with torch.no_grad():
+        expected = model(x)
+    try:
+        r = student.call("predict", make("linear", 3, 2, 16, "meta"), x, expected="outputs on the meta device",
+                         hint=PREDICT_META_HINT)
+    except StudentProblem as problem:
+        if problem.outcome is not Outcome.NOT_IMPLEMENTED:
+            raise
+        student.call("predict", make("linear", 3, 2, 16, "cpu"), torch.zeros(5, 3))   # not implemented at all
+        raise wrong("the code tried to copy the data of tensors on the meta device (to the CPU, into a list or "
+                    "numpy), but the result must be computed on the device the inputs are on",
+                    "outputs on the meta device", "NotImplementedError: Cannot copy out of meta tensor",
+                    PREDICT_META_HINT) from None
+    checks.expect_tensor(r.value, expected, what="predict(model, x) with the model and x on the meta device",
+                         requires_grad=False, device_hint=PREDICT_META_HINT)
+    # a machine with a GPU, the model and x on the CPU: nothing moves
+    x, _ = _data(96, 4, 1, 1, "cpu")
+    model = _model(1, 1, 17, "cpu")
+    with torch.no_grad():
+        expected = model(x)
+    r = student.call("predict", make("linear", 1, 1, 17, "cpu"), x, probes=[probe("module", 0), probe("devices", True, False)],
+                     expected="outputs on the CPU, where the model and x are, though a GPU is available", hint=CUDA0_HINT)
+    checks.expect_tensor(r.value, expected, what="predict(model, x) on the CPU with a GPU available", requires_grad=False,
+                         device_hint=CUDA0_HINT)
+    for name, p in ((r.probes["module"] or {}).get("params") or {}).items():
+        checks.expect(p["device"] == "cpu", "predict moved the caller's model to another device",
+                      "the model still on the CPU, where it came", f"model.{name} on {p['device']}", CUDA0_HINT)
 
 
 @check("predict", en="the example: a fresh model on [[1], [2]], no grad", ko="예제: 새 모델, [[1], [2]], 미분 추적 없음",

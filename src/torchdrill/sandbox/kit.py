@@ -320,6 +320,28 @@ def _grad_mode() -> dict:
             "inference_mode": bool(torch.is_inference_mode_enabled())}
 
 
+class _ModeLog(list):
+    """``ctx.results`` while ``probe("grad_mode")`` is on: each append (the child's, right after the
+    student's function returned, in the thread that ran it) also notes the gradient mode there, which
+    is thread-local, so a probe measured from another thread could not see it."""
+
+    def append(self, value):
+        self.modes.append(_grad_mode())
+        super().append(value)
+
+
+def _grad_mode_before(ctx):
+    log = _ModeLog(ctx.results)
+    log.modes = []
+    ctx.results = log
+
+
+def _grad_mode_after(ctx):
+    log = ctx.results
+    ctx.results = list(log)            # the plain list the child serialises
+    return log.modes[-1] if type(log) is _ModeLog and log.modes else None
+
+
 #: name -> (before(ctx, *params) or None, after(ctx, *params) -> plain data)
 PROBES: dict[str, tuple[Callable | None, Callable]] = {
     "facts": (None, lambda ctx, which="result": _tensor_facts(ctx.pick(which))),
@@ -332,7 +354,7 @@ PROBES: dict[str, tuple[Callable | None, Callable]] = {
     "backward": (None, _backward),
     "module": (None, _module_facts),
     # Whether gradient recording is on once the call is over (a stub must not switch it off for good).
-    "grad_mode": (None, lambda ctx: _grad_mode()),
+    "grad_mode": (_grad_mode_before, _grad_mode_after),
     # Several "facts" in one call (probes are keyed by name, so a second "facts" would replace the first).
     "facts_of": (None, lambda ctx, *whiches: {str(w): _tensor_facts(ctx.pick(w)) for w in whiches}),
 }
