@@ -344,7 +344,9 @@ class PortableSandbox:
              *, callees: dict[str, dict] | None = None, probes: list[dict] | None = None, repeat: int = 1,
              seed: int = 0, wall_seconds: float | None = None, session: str | None = None) -> CallResult:
         with self._lock:
-            key = session or self.session_for(Path(module))
+            # A worker's Session serves the one file it loaded: another file is another worker,
+            # whatever the scope says (on an accelerator the scope is the whole submission).
+            key = f"{session or self.session_for(Path(module))}\0{module}"
             request = codec.encode({
                 "func": func, "args": list(args), "kwargs": dict(kwargs or {}), "probes": probes or [],
                 "repeat": int(repeat), "seed": int(seed),

@@ -82,6 +82,9 @@ def _warm_up(torch, codec, full: bool) -> None:
     """What the zygote warms before it forks (before a call's CPU is counted): autograd, nn, the
     codec; with ``full``, an optimizer step too (its first one imports torch._dynamo, seconds)."""
     torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(False)     # what every call's reset does; its first use imports
+    torch.autograd.set_detect_anomaly(False)      # torch._dynamo (seconds), here instead of in a call
+    torch.manual_seed(0)
     x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
     (x * x).sum().backward()
     m = torch.nn.Linear(1, 1)
