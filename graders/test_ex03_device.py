@@ -110,6 +110,24 @@ def test_to_device_meta(student, device):
         _move(student, t, target, label)
 
 
+@check("to_device", en="on a machine with a GPU: still the device asked for", ko="GPU가 있는 컴퓨터에서도 요청한 장치로",
+       weight=0.5)
+def test_to_device_gpu_machine(student):
+    for seed, target in ((7301, torch.device("cpu")), (7302, "meta")):
+        t = _rand(seed, (3, 2))
+        r = student.call("to_device", t, target, probes=[probe("devices", True, False)],
+                         expected=f"a tensor on {target}, the device asked for, though a CUDA GPU is available",
+                         hint="move t to the device argument itself: t.to(device); a device the code picks "
+                              "('cuda:0' when torch.cuda.is_available(), say) is not the one asked for")
+        got = r.value
+        if type(got) is torch.Tensor and got.device.type != torch.device(target).type:
+            raise wrong("to_device ignored the device it was asked for on a machine with a GPU",
+                        str(torch.device(target)), str(got.device),
+                        "move t to the device argument itself: t.to(device); a device the code picks "
+                        "('cuda:0' when torch.cuda.is_available(), say) is not the one asked for")
+        checks.expect_tensor(got, t.to(target), what=f"to_device(t, {target!r}) on a machine with a GPU", rtol=0, atol=0)
+
+
 @check("to_device", en="between the CPU and the grading device", ko="CPU와 채점 장치 사이")
 def test_to_device_grading_device(student, device):
     _move(student, _rand(7201, (2, 2), torch.float64), device, f"a float64 CPU tensor (to {device.type})")
