@@ -47,6 +47,62 @@ def test_corpus_size_is_reported_and_sufficient(capsys):
         assert counts[(ch, stub, "wrong")] >= 1, f"{ch}.{stub} has no wrong variant"
 
 
+#: The kinds of mistake that real learners' code showed (issue 12), each with corpus variants of both
+#: sorts: ``stub: (right labels, wrong labels)`` under tests/corpus/<chapter>/<stub>/.
+KINDS = {
+    "a generator that does not advance": {
+        "ex01_tensors.randn": (["normal_mean_std", "default_generator_fallback"],
+                               ["rebuilt_from_initial_seed", "reseeds_generator", "restores_state",
+                                "global_seed_from_generator", "numpy_rng_from_seed"])},
+    "results forced onto the CPU, numpy on tensors (meta inputs)": {
+        "ex02_tensor_ops.add": (["torch_add_alpha", "operator"], ["result_to_cpu", "inputs_to_cpu", "numpy_add"]),
+        "ex02_tensor_ops.mul": (["multiply_alias"], ["numpy_multiply_as_tensor", "tensor_of_list"]),
+        "ex02_tensor_ops.matmul": (["method"], ["cpu_operands", "numpy_matmul"]),
+        "ex07_optimization.loss_fn": (["mse_loss_called"], ["cpu_loss", "numpy_mean", "numpy_square_on_tensors"]),
+        "ex08_linear_regression.predict": (["no_grad"], ["result_to_cpu"])},
+    "finite differences instead of autograd": {
+        "ex04_autograd.grad_at": (["func_grad", "functional_jacobian"],
+                                  ["central_difference", "central_difference_float64"]),
+        "ex04_autograd.grad_of_sum": (["func_grad"], ["central_differences"])},
+    "the lecture's integer inputs": {
+        "ex04_autograd.grad_at": (["as_tensor_requires_grad", "autograd_grad"], ["int_tensor_requires_grad"]),
+        "ex04_autograd.grad_of_sum": (["as_tensor_float"], ["int_tensor_requires_grad"]),
+        "ex06_grad_accumulation.accumulated_grads": (["as_tensor_float32", "clone_then_convert"],
+                                                     ["int_tensor_requires_grad"]),
+        "ex06_grad_accumulation.fresh_grads": (["float_times_one"], ["int_tensor_requires_grad"])},
+    "predict that leaves the model in another mode": {
+        "ex08_linear_regression.predict": (["eval_restored", "inference_mode"], ["eval_left_on", "train_after"])},
+    "the loss module or a numpy float returned": {
+        "ex07_optimization.loss_fn": (["mseloss_module"], ["returns_module", "numpy_mean"])},
+    "torch.no_grad() or set_grad_enabled(False) as a statement": {
+        "ex05_no_grad.eval_no_grad": (["set_grad_enabled_restored"],
+                                      ["no_grad_statement", "set_grad_enabled_statement", "enter_never_exit"]),
+        "ex07_optimization.train_step": (["reference"], ["no_grad_statement"]),
+        "ex08_linear_regression.predict": (["decorated_forward"],
+                                           ["no_grad_statement", "set_grad_enabled_statement"])},
+    "torch.optim.SGD(w, lr) with a bare tensor": {
+        "ex07_optimization.train_step": (["sgd_list"], ["sgd_bare_tensor"]),
+        "ex08_linear_regression.fit": (["param_list_positional_lr"], ["sgd_bare_tensor", "sgd_weight_only"])},
+    "per-sample or mini-batch updates where one full-batch step is due": {
+        "ex07_optimization.train_step": (["per_sample_accumulated"], ["per_sample_updates", "mini_batches"]),
+        "ex08_linear_regression.fit": (["reference"], ["per_sample_updates", "mini_batches"])},
+    "'cuda:0' chosen in the code": {
+        "ex02_tensor_ops.add": (["method_other_order"], ["cuda0_or_cpu"]),
+        "ex03_device.to_device": (["copy_to_device"], ["cuda0_when_available"]),
+        "ex07_optimization.train": (["reference"], ["cuda0_when_available"]),
+        "ex08_linear_regression.fit": (["train_mode_device_of_params"], ["cuda0_when_available"]),
+        "ex08_linear_regression.predict": (["eval_restored"], ["model_to_cuda0"])},
+}
+
+
+def test_each_named_kind_has_right_and_wrong_variants():
+    have = {(f"{v.chapter}.{v.stub}", v.kind, v.label) for v in VARIANTS}
+    missing = [f"{kind}: {stub} {sort}_{label}" for kind, stubs in KINDS.items() for stub, (rights, wrongs) in stubs.items()
+               for sort, labels in (("right", rights), ("wrong", wrongs)) for label in labels
+               if (stub, sort, label) not in have]
+    assert not missing, missing
+
+
 def _by_stub(result: dict, chapter: str) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for t in result["tests"]:
