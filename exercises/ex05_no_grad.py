@@ -47,10 +47,14 @@ def eval_no_grad(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> 
 
     주의 / Watch out:
         f(x)를 먼저 계산한 뒤 떼어 내면 값은 같아도 그래프는 이미 만들어진 뒤입니다. 이 과제는
-        처음부터 기록하지 않는 것입니다. `x`의 `requires_grad`를 바꾸지 마세요.
+        처음부터 기록하지 않는 것입니다. `x`의 `requires_grad`를 바꾸지 마세요. `torch.no_grad()`는
+        `with` 블록으로 써야 합니다: 문장으로 한 줄 쓰면 아무 일도 하지 않고,
+        `torch.set_grad_enabled(False)`를 문장으로 부르면 함수가 끝난 뒤에도 기록이 꺼진 채로 남습니다.
         Computing f(x) first and detaching afterwards gives the same value, but the graph has
         already been built; the task is not to record it at all. Do not change
-        `x.requires_grad`.
+        `x.requires_grad`. Use `torch.no_grad()` as a `with` block: written as a statement it does
+        nothing, and `torch.set_grad_enabled(False)` as a statement leaves recording off after the
+        function returns.
     """
     raise NotImplementedError("아직 구현하지 않았습니다 / not implemented yet")
 
