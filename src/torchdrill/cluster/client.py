@@ -185,6 +185,9 @@ class _Run:
         from distributed import as_completed
 
         self.reporter.current(["starting the workers' sessions…"])
+        if not self.client.scheduler_info().get("workers"):
+            self.reporter.note("torchdrill: no worker is connected to the scheduler yet; the tasks wait for "
+                               "`dask worker ADDRESS` processes")
         if self.plugin is not None:
             self.client.register_plugin(self.plugin, name=self.plugin_name)
         running: dict = {}
