@@ -18,6 +18,7 @@ def add_arguments(p) -> None:
                    help="where the graders run (default: the course's device)")
     p.add_argument("--work", type=Path, default=None, metavar="DIR",
                    help="keep the mutant submissions and their results in DIR (run again to resume)")
+    p.add_argument("--restart", action="store_true", help="with --work: forget the folder's earlier results")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -30,7 +31,7 @@ def run(args) -> int:
     if args.spec:
         course.select(args.spec)          # unknown names fail here, with a did-you-mean
     report = run_selftest(course, args.spec, jobs=args.jobs, lang="en", device=args.device or course.device,
-                          progress=not args.no_progress, work=args.work)
+                          progress=not args.no_progress, work=args.work, restart=args.restart)
     if args.json is not None:
         write_json(report, args.json)
     print_report(report, min_score=args.min_score)

@@ -25,7 +25,8 @@ __all__ = ["run_selftest", "Mutant", "mutate_course", "OPERATORS", "operators", 
 
 
 def run_selftest(course, spec: str | None = None, *, jobs: int | None = None, lang: str = "en",
-                 device: str = "cpu", progress: bool = True, work: Path | None = None) -> SelftestReport:
+                 device: str = "cpu", progress: bool = True, work: Path | None = None,
+                 restart: bool = False) -> SelftestReport:
     """Make the mutants of the selected stubs (``spec``: None, CHAPTER or CHAPTER.STUB), grade them
     in one batch and judge each.  ``work`` keeps the submissions and results (and lets an
     interrupted run resume); by default they go to a temporary folder that is removed."""
@@ -43,7 +44,7 @@ def run_selftest(course, spec: str | None = None, *, jobs: int | None = None, la
     folder = Path(tempfile.mkdtemp(prefix="torchdrill-selftest-")) if own else Path(work)
     try:
         grades, reference = grade_mutants(mutants, course, folder, only=only, lang=lang, device=device, jobs=jobs,
-                                          progress=progress)
+                                          progress=progress, restart=restart)
     finally:
         if own:
             shutil.rmtree(folder, ignore_errors=True)

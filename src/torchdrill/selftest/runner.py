@@ -74,7 +74,7 @@ def stub_grades(result_json: Path) -> dict[str, StubGrade]:
 
 
 def grade_mutants(mutants: list[Mutant], course, work: Path, *, only: str | None, lang: str, device: str,
-                  jobs: int | None, progress: bool) -> tuple[dict[str, dict[str, StubGrade]], dict[str, dict[str, StubGrade]]]:
+                  jobs: int | None, progress: bool, restart: bool = False) -> tuple[dict[str, dict[str, StubGrade]], dict[str, dict[str, StubGrade]]]:
     """Grade every mutant and each chapter's reference in one batch.
 
     Returns (mutant id -> grades, chapter -> the reference's grades)."""
@@ -84,7 +84,7 @@ def grade_mutants(mutants: list[Mutant], course, work: Path, *, only: str | None
     subs, out = work / "subs", work / "out"
     folders = write_submissions(mutants, chapters, course.solutions_dir, subs)
     rc = grade_batch(list(folders.values()), out, course, lang=lang, device=device, jobs=jobs, only=only,
-                     progress=progress)
+                     progress=progress, restart=restart)
     if rc == 130:
         raise KeyboardInterrupt
     grades: dict[str, dict[str, StubGrade]] = {}
