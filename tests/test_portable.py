@@ -320,3 +320,17 @@ def test_a_loop_an_exit_a_flood_and_a_crash_are_reported_as_in_the_full_sandbox(
     assert len(text) < 20_000                 # the flood never reaches the terminal
     assert "Traceback" not in text + out.stderr
     assert time.monotonic() - started < 120
+
+
+def test_bundle_installs_on_linux_macos_and_windows(bundle):
+    """install.sh picks PyPI's wheel (MPS) on macOS and the CPU build on Linux; install.ps1 and a
+    plain `python -m pip` path serve Windows; the README gives both, in both languages."""
+    sh = (bundle / "install.sh").read_text()
+    assert 'if [ "$(uname -s)" = Darwin ]' in sh and "https://download.pytorch.org/whl/cpu" in sh
+    wheel = next((bundle / "engine").glob("*.whl")).name
+    ps1 = (bundle / "install.ps1").read_text(encoding="utf-8-sig")
+    assert "torch==2.13.0" in ps1 and f"engine\\{wheel}" in ps1 and ".venv\\Scripts\\python.exe" in ps1
+    readme = (bundle / "README.md").read_text()
+    for words in ("bash install.sh", "powershell -ExecutionPolicy Bypass -File install.ps1",
+                  f".venv\\Scripts\\python -m pip install engine\\{wheel}", "**Linux, macOS**", "**Windows**"):
+        assert readme.count(words) == 2, words                 # Korean and English

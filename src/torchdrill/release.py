@@ -121,8 +121,9 @@ def check_counts(course: Course) -> dict[str, dict[str, int]]:
 
 INSTALL_SH = """\
 #!/usr/bin/env bash
-# 설치 / Install: makes .venv beside this file, installs the CPU build of torch {torch} when
-# torch is missing, then the checker (engine/{wheel}).
+# 설치 / Install (Linux, macOS): makes .venv beside this file, installs torch {torch} when it is
+# missing (Linux: the CPU build; macOS: the default wheel, which has MPS), then the checker
+# (engine/{wheel}).  Windows: install.ps1.
 # Run it again any time: it only adds what is missing.
 #   PYTHON=python3.12 ./install.sh                 use another Python (3.10 or newer)
 #   TORCH_INDEX_URL=https://... ./install.sh       where torch comes from (empty: pip's own setting)
@@ -135,8 +136,13 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null
 fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
-    echo "torch {torch} (CPU) 설치 중 / installing torch {torch} (CPU) ..."
-    INDEX="${{TORCH_INDEX_URL-https://download.pytorch.org/whl/cpu}}"
+    if [ "$(uname -s)" = Darwin ]; then       # macOS: PyPI's wheel (Apple silicon: MPS)
+        echo "torch {torch} (MPS) 설치 중 / installing torch {torch} (MPS) ..."
+        INDEX="${{TORCH_INDEX_URL-}}"
+    else
+        echo "torch {torch} (CPU) 설치 중 / installing torch {torch} (CPU) ..."
+        INDEX="${{TORCH_INDEX_URL-https://download.pytorch.org/whl/cpu}}"
+    fi
     .venv/bin/python -m pip install -q "torch=={torch}" ${{INDEX:+--index-url "$INDEX"}}
 fi
 echo "채점기 설치 중 / installing the checker ..."
@@ -144,6 +150,37 @@ echo "채점기 설치 중 / installing the checker ..."
 .venv/bin/python -m pip install -q --no-deps --force-reinstall "engine/{wheel}"
 .venv/bin/torchdrill --version
 echo "준비 완료 / ready: .venv/bin/torchdrill check"
+"""
+
+
+INSTALL_PS1 = """\
+# 설치 / Install (Windows PowerShell): makes .venv beside this file, installs the CPU build of
+# torch {torch} when it is missing, then the checker (engine\\{wheel}).  Run it again any time.
+#   powershell -ExecutionPolicy Bypass -File install.ps1
+#   $env:PYTHON = "py -3.12"          use another Python (3.10 or newer)
+#   $env:TORCH_INDEX_URL = "..."      where torch comes from (empty: pip's own setting)
+Set-Location -LiteralPath $PSScriptRoot
+$py = if ($env:PYTHON) {{ $env:PYTHON -split " " }} else {{ @("python") }}
+$exe, $pre = $py[0], @($py | Select-Object -Skip 1)
+& $exe @pre -c "import sys; sys.exit(sys.version_info < (3, 10))"
+if ($LASTEXITCODE -ne 0) {{
+    Write-Host "Python 3.10 이상이 필요합니다 / Python 3.10 or newer is needed ($exe)."; exit 1
+}}
+if (-not (Test-Path .venv\\Scripts\\python.exe)) {{ & $exe @pre -m venv .venv; if ($LASTEXITCODE) {{ exit 1 }} }}
+$venv = ".venv\\Scripts\\python.exe"
+& $venv -c "import torch" *> $null
+if ($LASTEXITCODE -ne 0) {{
+    Write-Host "torch {torch} (CPU) 설치 중 / installing torch {torch} (CPU) ..."
+    $index = if ($null -ne $env:TORCH_INDEX_URL) {{ $env:TORCH_INDEX_URL }} else {{ "https://download.pytorch.org/whl/cpu" }}
+    if ($index) {{ & $venv -m pip install -q "torch=={torch}" --index-url $index }}
+    else {{ & $venv -m pip install -q "torch=={torch}" }}
+    if ($LASTEXITCODE) {{ exit 1 }}
+}}
+Write-Host "채점기 설치 중 / installing the checker ..."
+& $venv -m pip install -q "engine\\{wheel}"; if ($LASTEXITCODE) {{ exit 1 }}
+& $venv -m pip install -q --no-deps --force-reinstall "engine\\{wheel}"; if ($LASTEXITCODE) {{ exit 1 }}
+& .venv\\Scripts\\torchdrill.exe --version
+Write-Host "준비 완료 / ready: .venv\\Scripts\\torchdrill check"
 """
 
 
@@ -167,6 +204,7 @@ def student_readme(course: Course, counts: dict[str, dict[str, int]], *, wheel: 
                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     return env.get_template("student_readme.md.j2").render(
         course=course, first=first, hidden=sum(c["hidden"] for c in counts.values()), colab=colab,
+        torch=TORCH_VERSION, wheel=wheel,
         commands_ko=commands(("모든 장", "한 장", "함수 하나", "영어로 보기"), "en"),
         commands_en=commands(("every chapter", "one chapter", "one function", "in Korean"), "ko"))
 
@@ -346,6 +384,8 @@ def release(course: Course, out: Path, *, force: bool = False) -> Release:
         install = work / "install.sh"
         install.write_text(INSTALL_SH.format(torch=TORCH_VERSION, wheel=wheel.name), encoding="utf-8")
         install.chmod(0o755)
+        (work / "install.ps1").write_text(INSTALL_PS1.format(torch=TORCH_VERSION, wheel=wheel.name),
+                                          encoding="utf-8-sig")   # BOM: Windows PowerShell 5 reads UTF-8 then
         # 6. verify before anything is moved into place
         load_course(work)
         import nbformat
