@@ -334,3 +334,28 @@ def test_bundle_installs_on_linux_macos_and_windows(bundle):
     for words in ("bash install.sh", "powershell -ExecutionPolicy Bypass -File install.ps1",
                   f".venv\\Scripts\\python -m pip install engine\\{wheel}", "**Linux, macOS**", "**Windows**"):
         assert readme.count(words) >= 2, words                 # Korean and English
+
+
+def test_float64_checks_on_a_device_without_float64_are_a_note_not_a_failure():
+    """On MPS a check that broke because the device has no float64 is taken out of the verdict
+    (and named in a note); on cpu and cuda nothing is ever taken out."""
+    from torchdrill.commands.check import _without_unsupported_dtype
+    from torchdrill.results import CheckResult, Outcome
+
+    mps_error = ("graders/test_ex02_tensor_ops.py::test_add_dtypes | TypeError: Cannot convert a MPS Tensor to "
+                 "float64 dtype as the MPS framework doesn't support float64. Please use float32 instead.")
+    checks = (CheckResult("ex02_tensor_ops", "add", "dtypes", Outcome.GRADER_ERROR, 0.0, 1.0, True, "m", node=mps_error),
+              CheckResult("ex02_tensor_ops", "add", "other", Outcome.GRADER_ERROR, 0.0, 1.0, True, "m", node="x | KeyError"),
+              CheckResult("ex02_tensor_ops", "mul", "values", Outcome.WRONG, 0.0, 1.0, True, "m", node=mps_error))
+    kept, dropped = _without_unsupported_dtype(checks, "mps")
+    assert [c.title for c in kept] == ["other", "values"] and dropped == ["mps"]
+    for device in ("cpu", "cuda", "cuda:1"):
+        assert _without_unsupported_dtype(checks, device) == (checks, [])
+
+
+@pytest.mark.xfail(strict=True, reason="Windows has no os.sysconf, which sandbox/client.py reads at import "
+                                       "(the full sandbox's module, which portable.py shares CallResult with)")
+def test_the_sandbox_package_imports_without_os_sysconf():
+    code = "import os; del os.sysconf; import torchdrill.sandbox.portable"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=ENV)
+    assert out.returncode == 0, out.stderr[-2000:]
