@@ -285,6 +285,7 @@ def test_a_grader_without_its_hidden_checks_lets_mutants_survive(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3000)      # ~5 min on 2 quiet cores with the 2026-12 engine, 14 on busy shared ones
 def test_selftest_whole_course_min_score_1(tmp_path):
     """CI: every wrong-answer mutant of the course is killed or declared equivalent, and every
     right-answer rewrite keeps full marks (`torchdrill selftest --min-score 1.0`)."""
