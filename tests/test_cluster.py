@@ -300,3 +300,16 @@ def test_workers_that_cannot_see_the_folders_grade_the_same_and_a_stopped_run_re
     assert set(_gradings(out).values()) == {1}
     results = _results(out)
     assert results == {p.name.removesuffix(".py"): baseline[p.name.removesuffix(".py")] for p in subs}
+
+
+@pytest.mark.parametrize("address, says", [("scheduler:8786", "give a scheduler address"),
+                                           ("local:0", "write local:N")])
+def test_a_bad_address_is_a_usage_error(tmp_path, address, says):
+    from torchdrill.cluster import grade_on_cluster
+    from torchdrill.errors import UsageError
+
+    sub = tmp_path / "alice"
+    sub.mkdir()
+    with pytest.raises(UsageError, match=says):
+        grade_on_cluster([sub], tmp_path / "out", load_course(ROOT), address=address, lang="en", device="cpu",
+                         only=ONLY, progress=False)
