@@ -107,7 +107,8 @@ def check(course, *, target: str | None = None, folder: Path | None = None, lang
 def _isolation_line(kind: str, _) -> str:
     """The line that says where the student's code ran."""
     if kind == "full":
-        return _("Sandbox: full (Linux: its own namespaces, memory cgroup and limits).")
+        return _("Sandbox: full (Linux: namespaces and a memory cgroup where this account may create them, "
+                 "and limits).")
     return _("Sandbox: portable (a separate process with time, CPU, memory and output limits; "
              "it is not isolated from your files).")
 

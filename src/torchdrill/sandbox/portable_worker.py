@@ -40,16 +40,16 @@ def _move_pipes() -> tuple[int, int]:
 def _stand_ins() -> None:
     """Windows has no signal masks, interval timers, SIGKILL or SIGSTOP: the Session's sealing
     steps that use them become no-ops there (a student cannot arm what does not exist)."""
+    import _signal
     import signal
 
-    for name, value in (("SIGKILL", 9), ("SIGSTOP", 19), ("SIG_BLOCK", 0), ("SIG_UNBLOCK", 1),
-                        ("ITIMER_REAL", 0), ("ITIMER_VIRTUAL", 1), ("ITIMER_PROF", 2)):
-        if not hasattr(signal, name):
-            setattr(signal, name, value)
-    if not hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask = lambda how, mask: set()        # type: ignore[attr-defined]
-    if not hasattr(signal, "setitimer"):
-        signal.setitimer = lambda which, seconds, interval=0.0: (0.0, 0.0)   # type: ignore[attr-defined]
+    for mod in (signal, _signal):
+        for name, value in (("SIGKILL", 9), ("SIGSTOP", 19), ("SIG_BLOCK", 0), ("SIG_UNBLOCK", 1),
+                            ("ITIMER_REAL", 0), ("ITIMER_VIRTUAL", 1), ("ITIMER_PROF", 2),
+                            ("pthread_sigmask", lambda how, mask: set()),
+                            ("setitimer", lambda which, seconds, interval=0.0: (0.0, 0.0))):
+            if not hasattr(mod, name):
+                setattr(mod, name, value)
 
 
 def _set_rlimits(limits: dict) -> list[str]:
