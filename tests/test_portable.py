@@ -87,7 +87,8 @@ def test_the_engine_imports_without_linux_only_facilities(tmp_path):
 # ----------------------------------------------------------------------------- choosing the backend
 
 def test_auto_picks_full_on_this_linux_and_portable_where_it_cannot_run(monkeypatch):
-    monkeypatch.delenv(backend.ENV, raising=False)
+    monkeypatch.setenv(backend.ENV, "auto")          # recorded, so whatever is set here is undone
+    monkeypatch.delenv(backend.ENV)
     assert backend.full_available() == (True, "")
     assert backend.resolve("auto") == "full" and backend.resolve("portable") == "portable"
     monkeypatch.setattr(backend.sys, "platform", "darwin")
@@ -102,7 +103,8 @@ def test_auto_picks_full_on_this_linux_and_portable_where_it_cannot_run(monkeypa
 def test_grade_off_linux_refuses_unless_portable_is_named_and_then_warns(monkeypatch, capsys):
     from torchdrill.commands.grade import choose_sandbox
 
-    monkeypatch.delenv(backend.ENV, raising=False)
+    monkeypatch.setenv(backend.ENV, "auto")          # recorded, so whatever is set here is undone
+    monkeypatch.delenv(backend.ENV)
     monkeypatch.setattr(backend, "full_available", lambda: (False, "the full sandbox needs Linux (this is win32)"))
     for kind in ("auto", "full"):
         with pytest.raises(UsageError, match="grading needs the full Linux sandbox.*not safe for untrusted"):
@@ -115,7 +117,8 @@ def test_new_sandbox_builds_the_kind_asked_for(root, monkeypatch):
     from torchdrill.grade import new_sandbox
     from torchdrill.sandbox import Sandbox
 
-    monkeypatch.delenv(backend.ENV, raising=False)
+    monkeypatch.setenv(backend.ENV, "auto")          # recorded, so whatever is set here is undone
+    monkeypatch.delenv(backend.ENV)
     course = load_course(root)
     assert type(new_sandbox(course, "cpu")) is Sandbox
     portable = new_sandbox(course, "cpu", sandbox="portable")
