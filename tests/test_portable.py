@@ -217,6 +217,33 @@ def test_each_way_a_call_ends_is_reported_as_the_full_sandbox_reports_it(portabl
     assert sb.children_started == 4                  # killed at spin, at leave, at crash, and the last one
 
 
+@pytest.mark.slow
+def test_without_rlimits_as_on_windows_the_watches_from_outside_stop_memory_and_output(tmp_path):
+    """Windows has no rlimits: the resident memory of the worker's tree and the size of its output
+    file, watched from here, end a call as RLIMIT_AS and RLIMIT_FSIZE do on Linux."""
+    source = textwrap.dedent('''
+        import time
+        import torch
+
+        def hold(x):
+            big = torch.ones(2 ** 28)          # 1 GiB, every page touched
+            time.sleep(20)
+            return big.sum()
+
+        def flood(x):
+            while True:
+                print("x" * 10000)
+    ''')
+    with PortableSandbox(SandboxLimits(call_seconds=10, cpu_seconds=8, memory_mb=256, file_mb=1)) as sb:
+        sb.warm, sb.rlimits = False, False
+        path = sb.stage_dir() / "student.py"
+        path.write_text(source)
+        r = sb.call(path, "student", "hold", [1])
+        assert r.status == "memory" and r.wall < 8
+        r = sb.call(path, "student", "flood", [1])
+        assert r.status == "raised" and "File too large" in r.error["message"] and r.wall < 8
+
+
 # ----------------------------------------------------------------------------- the whole check path
 
 @pytest.fixture(scope="module")

@@ -204,6 +204,9 @@ class PortableSandbox:
         self.children_started = 0
         self.memory_peak = 0
         self.warm = True
+        #: rlimits in the worker where the platform has them; off, only the watches from outside
+        #: hold (what Windows gets: tests turn them off to exercise those)
+        self.rlimits = True
         self._n = 0
         self._spare: _Worker | None = None
         self._child: _Worker | None = None
@@ -325,7 +328,8 @@ class PortableSandbox:
         memory = lim.memory_mb << 20
         spec = {"module": str(module), "module_name": module_name, "workdir": str(worker.workdir),
                 "output_bytes": lim.output_kb * 1024,
-                "limits": {"cpu_seconds": lim.session_cpu_seconds, "file_bytes": lim.file_mb << 20,
+                "limits": {"rlimits": self.rlimits, "cpu_seconds": lim.session_cpu_seconds,
+                           "file_bytes": lim.file_mb << 20,
                            "memory_bytes": _vm_size(worker) + memory if lim.address_space else -1}}
         try:
             worker.send(codec.encode(spec), time.monotonic() + 30)

@@ -54,6 +54,8 @@ def _stand_ins() -> None:
 
 def _set_rlimits(limits: dict) -> list[str]:
     """The rlimits this platform has; the names of those it refused (macOS ignores RLIMIT_AS)."""
+    if not limits.get("rlimits", True):
+        return ["rlimits turned off"]
     try:
         import resource
     except ImportError:
