@@ -27,6 +27,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,6 +171,7 @@ class _Run:
         self.resolved = device                 # the device the workers resolved "auto" to
         self.successes = 0
         self.unavailable = 0
+        self._asked, self._threads = float("-inf"), 0
         if noop:
             self.bundle_fp, self.plugin = "noop", None
             self.plugin_name = "torchdrill-noop"
@@ -223,10 +225,14 @@ class _Run:
                     pass
 
     def _window(self) -> int:
+        """Tasks in flight: --jobs, else twice the cluster's threads (asked at most every 2 s)."""
         if self.jobs:
             return self.jobs
-        threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info().get("workers", {}).values())
-        return max(2, 2 * threads)
+        now = time.monotonic()
+        if now - self._asked >= 2.0:
+            self._asked = now
+            self._threads = sum(self.client.nthreads().values())
+        return max(2, 2 * self._threads)
 
     def _submit(self, task: _Task):
         bundle = submission_bundle(Path(task.path))
