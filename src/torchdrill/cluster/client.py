@@ -209,6 +209,7 @@ class _Run:
                         value = value[1]
                     self._settle(task, fut.status, value)
                     fut.release()
+            self.reporter.show()                      # every worker's final count on the bar
         except BaseException:
             if running:
                 try:
