@@ -461,18 +461,20 @@ def test_tensor_subclass_liar(runs):
 
 
 def test_patch_import_at_import(runs):
-    """builtins.__import__ patched and sys.modules['torch'] replaced at import, so the sandbox's own
-    code sees a fake torch whose Tensor is the student's class: the value cannot be read as data,
-    both stubs 0."""
+    """builtins.__import__ patched and sys.modules['torch'] replaced at import, so that the sandbox's
+    own code would see a fake torch whose Tensor is the student's class: trusted code puts both back
+    before it measures, so the fake value is judged as what it is (wrong), both stubs 0."""
     graded(runs, "patch_import_at_import", zero=BOTH,
-           any_words={s: ["cannot be read as data", "torch.Tensor", "ended the process"] for s in BOTH})
+           any_words={s: ["cannot be read as data", "torch.Tensor", "ended the process", "never called f",
+                          "wrong answer"] for s in BOTH})
 
 
 def test_patch_import_in_stub(runs):
     """The same patches made during eval_no_grad's call: 0 for it, detach (a separate call in a
     fresh child) is unaffected and keeps full marks."""
     graded(runs, "patch_import_in_stub", zero=[EVAL], full=[DETACH],
-           any_words={EVAL: ["cannot be read as data", "torch.Tensor", "ended the process"]})
+           any_words={EVAL: ["cannot be read as data", "torch.Tensor", "ended the process", "never called f",
+                             "wrong answer"]})
 
 
 def test_default_dtype_does_not_leak(runs):

@@ -243,3 +243,23 @@ def test_lazy_imports_work_wherever_the_interpreter_lives(sandbox, module_file):
     path = module_file("def f(x):\n    import wave, pytest\n    return [wave.__name__, pytest.__name__]\n")
     r = sandbox.call(path, "student", "f", [1])
     assert r.status == "ok" and r.value == ["wave", "pytest"], r.error
+
+
+def test_one_child_serves_every_chapter_of_a_submission_when_asked(tmp_path):
+    """The "submission" scope (what a GPU run uses: one CUDA context per submission) loads every
+    chapter file staged beside the first one called, and serves calls into each of them."""
+    from torchdrill.sandbox import Sandbox, SandboxLimits
+
+    with Sandbox(SandboxLimits(call_seconds=10, cpu_seconds=5, memory_mb=512)) as sb:
+        sb.session_scope = "submission"
+        sb.ready()
+        d = sb.stage_dir()
+        (d / "ch_a.py").write_text("def f(x):\n    return x + 1\n")
+        (d / "ch_b.py").write_text("def g(x):\n    return x * 10\n")
+        for f in d.iterdir():
+            f.chmod(0o644)
+        a = sb.call(d / "ch_a.py", "ch_a", "f", [1])
+        b = sb.call(d / "ch_b.py", "ch_b", "g", [2])
+        again = sb.call(d / "ch_a.py", "ch_a", "f", [3])
+        assert (a.value, b.value, again.value) == (2, 20, 4), (a.error, b.error)
+        assert sb.children_started == 1

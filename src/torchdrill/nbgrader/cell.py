@@ -80,7 +80,7 @@ class StubChecks:
             earned = 0.0
         if not earned >= 0.0:          # NaN included
             earned = 0.0
-        return round(min(earned, self.points), 4)
+        return round(min(earned, self.points), 6)
 
     def _grade(self) -> dict:
         course = os.environ.get(COURSE_ENV, "")

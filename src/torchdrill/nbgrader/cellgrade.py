@@ -104,7 +104,7 @@ class CellGrader:
                 return
 
             def report(sub: "_Request", result) -> None:
-                score = round(max(0.0, min(result.stub_scores().get(sub.select, 0.0), sub.points)), 4)
+                score = round(max(0.0, min(result.stub_scores().get(sub.select, 0.0), sub.points)), 6)
                 answer({"score": score, "max_score": sub.points, "error": bool(result.error),
                         "lines": report_lines(result, sub.select, visible_only=bool(sub.visible_only),
                                               points=sub.points)})

@@ -231,7 +231,7 @@ def write_gradebook(course, coursedir, cfg, assignment: str, notebooks: dict[str
                         continue                       # not one of ours (a manually graded cell): untouched
                     qual = f"{chapter}.{stub}"
                     earned = min(max(o.scores.get(qual, 0.0), 0.0), float(grade.max_score))
-                    grade.auto_score = round(earned, 4)
+                    grade.auto_score = round(earned, 6)
                     grade.needs_manual_grade = grade.manual_score is not None or qual in o.broken
                 if present:
                     _answer_comments(gb, sub_nb, o.present[nb_name], nb_name, assignment,

@@ -31,11 +31,15 @@ import threading
 import traceback
 import types
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from . import codec, kit, wire
+
+if TYPE_CHECKING:                          # Linux only: imported in run(), not here
+    from . import isolation
 
 # (``isolation`` is Linux-only: imported in ``run``, the Linux child's entry point, so that the
 # portable worker (sandbox/portable_worker.py) can use Session where there is no ``resource``.)
@@ -72,8 +76,17 @@ class _Snapshot:
 
     def __init__(self) -> None:
         self.saved = [(obj, dict(vars(obj)), isinstance(obj, type)) for obj in _patchable()]
+        # ``sys.modules['torch'] = fake``: trusted code that imports torch must still get torch
+        saved = {name: mod for name, mod in sys.modules.items()
+                 if name.split(".")[0] in ("torch", "numpy", "torchdrill", "builtins", "math", "random")}
+        self.module_names, self.modules = tuple(saved), tuple(saved.values())
 
     def restore(self) -> None:
+        modules = sys.modules
+        if tuple(map(modules.get, self.module_names)) != self.modules:     # C loop, identity first
+            for name, mod in zip(self.module_names, self.modules):
+                if modules.get(name) is not mod:
+                    modules[name] = mod
         for obj, saved, is_class in self.saved:
             current = vars(obj)
             try:
@@ -157,17 +170,40 @@ def _write_frame(fd: int, data: bytes) -> None:
 
 # ----------------------------------------------------------------------------- the session
 
+class _Module:
+    """One of the student's files, read and compiled before confinement."""
+
+    def __init__(self, path: str, name: str):
+        self.path, self.name, self.filename = path, name, os.path.basename(path)
+        self.text = ""
+        self.code: types.CodeType | None = None
+        self.load_error: dict | None = None
+
+    def load(self) -> None:
+        with open(self.path, "rb") as f:
+            source = f.read()
+        try:
+            self.text = source.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.load_error = {"status": "import_error", "exc_type": "UnicodeDecodeError",
+                               "message": f"the file is not UTF-8 text (byte {exc.start})", "frames": []}
+            return
+        try:
+            self.code = compile(self.text, self.filename, "exec", dont_inherit=True)
+        except BaseException as exc:  # SyntaxError, a too-deep expression (RecursionError, MemoryError)
+            self.load_error = dict(status="import_error", **_describe(exc, self.filename, self.text.splitlines()))
+
+
 class Session:
-    """The child's side of one session: its confinement, its module, its calls."""
+    """The child's side of one session: its confinement, its modules (one chapter file, or every
+    chapter file of a submission), its calls."""
 
     def __init__(self, spec: dict, req_fd: int, rep_fd: int):
         self.spec, self.req_fd, self.rep_fd = spec, req_fd, rep_fd
-        self.filename = os.path.basename(spec["module"])
-        self.module_name = spec["module_name"]
+        pairs = spec.get("modules") or [[spec["module"], spec["module_name"]]]
+        self.modules = {name: _Module(path, name) for path, name in pairs}
+        self.first = pairs[0][1]
         self.output_cap = int(spec["output_bytes"])
-        self.code = None
-        self.text = ""
-        self.load_error: dict | None = None
         self.out_fd = -1
         self.handlers = {s: signal.getsignal(s) for s in _ALL_SIGNALS if _valid(s)}
         self.callee_cache: dict[str, types.CodeType] = {}
@@ -189,25 +225,18 @@ class Session:
             try:
                 if job is not None:
                     job()
-            except BaseException:
-                pass
+            except BaseException as exc:      # the harness tripped over what the call left behind
+                try:
+                    self.send({"status": "unsaveable", "message": f"{type(exc).__name__}: {exc}"[:500]})
+                except BaseException:
+                    pass
             finally:
                 self._done.release()
 
     # --- as root, before confinement: read what the child needs
     def load(self) -> None:
-        with open(self.spec["module"], "rb") as f:
-            source = f.read()
-        try:
-            self.text = source.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self.load_error = {"status": "import_error", "exc_type": "UnicodeDecodeError",
-                               "message": f"the file is not UTF-8 text (byte {exc.start})", "frames": []}
-            return
-        try:
-            self.code = compile(self.text, self.filename, "exec", dont_inherit=True)
-        except BaseException as exc:  # SyntaxError, a too-deep expression (RecursionError, MemoryError)
-            self.load_error = dict(status="import_error", **_describe(exc, self.filename, self.text.splitlines()))
+        for module in self.modules.values():
+            module.load()
 
     def open_output(self) -> None:
         """One output file in the child's own folder, truncated before each call; every write
@@ -305,21 +334,22 @@ class Session:
         return data[:self.output_cap].decode("utf-8", "replace"), len(data) > self.output_cap
 
     def _run(self, req: dict, ctx: kit.Ctx, probes: list, callees: list) -> dict | None:
-        if self.load_error is not None:
-            return dict(self.load_error)
-        lines = self.text.splitlines()
-        module = types.ModuleType(self.module_name)
-        module.__file__ = self.filename
-        sys.modules[self.module_name] = module
+        m = self.modules.get(str(req.get("module") or self.first)) or self.modules[self.first]
+        if m.load_error is not None:
+            return dict(m.load_error)
+        lines = m.text.splitlines()
+        module = types.ModuleType(m.name)
+        module.__file__ = m.filename
+        sys.modules[m.name] = module
         try:
             _unblock_signals()
-            exec(self.code, module.__dict__)
+            exec(m.code, module.__dict__)
             _block_signals()
         except BaseException as exc:
             _block_signals()
             _seal()
             self.snapshot.restore()
-            return dict(status="import_error", **_describe(exc, self.filename, lines))
+            return dict(status="import_error", **_describe(exc, m.filename, lines))
         for name, code, record in callees:
             # Executed in the student's namespace: a reference train_step calls whatever loss_fn is
             # there (the reference one too, when the grader asks for both).
@@ -331,7 +361,7 @@ class Session:
             _seal()
             return {"status": "missing_function", "found": None if func is None else wire.opaque(func)["type"]}
         repeat = int(req.get("repeat", 1))
-        self._job = lambda: self.send(self._measure(ctx, probes, repeat))
+        self._job = lambda: self.send(self._measure(ctx, probes, repeat, m))
         try:
             for _name, params, before, _after in probes:
                 if before is not None:
@@ -345,14 +375,14 @@ class Session:
             self.snapshot.restore()
             if problem:
                 return problem
-            return dict(status="raised", **_describe(exc, self.filename, lines))
+            return dict(status="raised", **_describe(exc, m.filename, lines))
 
-    def _measure(self, ctx: kit.Ctx, probes: list, repeat: int) -> dict:
+    def _measure(self, ctx: kit.Ctx, probes: list, repeat: int, m: _Module) -> dict:
         """In the sealer thread, after the call: the record of a call that returned."""
+        self.snapshot.restore()      # the checks, probes and serializer use torch as trusted code knows it
         problem = _seal_checks()
         if problem:
             return problem
-        self.snapshot.restore()      # the probes and the serializer use torch as trusted code knows it
         try:
             measured = {name: _plain(after(ctx, *params)) for name, params, _b, after in probes}
             result = {"status": "ok", "value": _plain(ctx.results[-1]), "args": _plain(list(ctx.args)),
@@ -360,7 +390,7 @@ class Session:
             if repeat > 1:
                 result["values"] = _plain(ctx.results)
         except BaseException as exc:
-            result = dict(status="probe_error", **_describe(exc, self.filename, self.text.splitlines()))
+            result = dict(status="probe_error", **_describe(exc, m.filename, m.text.splitlines()))
         result["output"], result["output_truncated"] = self.output()
         return result
 
@@ -373,7 +403,7 @@ class Session:
         Raises what the student's function raised.  (Its own 'return' event still fires inside its
         frame: nothing it could not have done in its body.)"""
         calls = map(ctx.results.append, map(_invoke, [functools.partial(func, *ctx.args, **ctx.kwargs)] * repeat))
-        steps = [functools.partial(list, calls), _NO_PROFILE, _NO_TRACE, _gc_callbacks.clear, gc.disable,
+        steps = [functools.partial(list, calls), gc.disable, _gc_callbacks.clear, _NO_PROFILE, _NO_TRACE,
                  *_DISARM, _BLOCK_ALL, self._go.release, self._done.acquire]
         _unblock_signals()
         list(map(_invoke, steps))
@@ -389,7 +419,10 @@ def _valid(s: int) -> bool:
         return False
 
 
-_invoke = operator.methodcaller("__call__")
+# Calls each step from C without allocating a tracked object between two steps (methodcaller would
+# make a method-wrapper for every builtin step: with the collector's threshold set to 1, enough to
+# run a gc callback the student registered before ours are cleared).
+_invoke = getattr(operator, "call", None) or operator.methodcaller("__call__")
 _NO_PROFILE = functools.partial(sys.setprofile, None)
 _NO_TRACE = functools.partial(sys.settrace, None)
 if hasattr(_signal, "setitimer") and hasattr(_signal, "pthread_sigmask"):       # POSIX
@@ -416,7 +449,7 @@ def _seal() -> dict | None:
     """In the main thread, after the student's code raised (or its module did): remove what it
     armed before we go on.  The record of a raise earns nothing whatever runs, so this is tidiness
     more than defence; the returned call goes through the sealer instead."""
-    for step in (_NO_PROFILE, _NO_TRACE, _gc_callbacks.clear, gc.disable, *_DISARM, _BLOCK_ALL):
+    for step in (gc.disable, _gc_callbacks.clear, _NO_PROFILE, _NO_TRACE, *_DISARM, _BLOCK_ALL):
         step()
     return _seal_checks()
 

@@ -79,7 +79,7 @@ class SandboxUnavailable(RuntimeError):
 
 
 _LEN = struct.Struct("<Q")
-_CLK = os.sysconf("SC_CLK_TCK")
+_CLK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100     # Windows: never read there
 CPU_POLL = 0.25             # seconds between looks at a running call's CPU time
 
 
@@ -304,9 +304,13 @@ class Sandbox:
             self.memory_peak = max(self.memory_peak, peak)
 
     def _spawn(self, key: str, module: Path, module_name: str, limits: dict) -> _Child | None:
+        """A child for the session of ``module``: it loads that file, or with the "submission" scope
+        every chapter file staged beside it (so that one child serves them all)."""
+        modules = [[str(module), module_name]]
+        if self.session_scope == "submission":
+            modules += [[str(p), p.stem] for p in sorted(module.parent.glob("*.py")) if p != module]
         self._n += 1
-        self._send({"op": "spawn", "id": self._n, "module": str(module), "module_name": module_name,
-                    "limits": limits})
+        self._send({"op": "spawn", "id": self._n, "modules": modules, "limits": limits})
         while True:
             got = self._receive(60)
             if got is None:
@@ -328,7 +332,7 @@ class Sandbox:
             lim = self.limits
             key = session or self.session_for(Path(module))
             request = codec.encode({
-                "func": func, "args": list(args), "kwargs": dict(kwargs or {}), "probes": probes or [],
+                "module": module_name, "func": func, "args": list(args), "kwargs": dict(kwargs or {}), "probes": probes or [],
                 "repeat": int(repeat), "seed": int(seed),
                 "callees": [[name, spec["code"], bool(spec.get("record"))] for name, spec in (callees or {}).items()]})
             if self._child is not None and self._child.key != key:

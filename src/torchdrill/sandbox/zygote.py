@@ -141,7 +141,7 @@ class Zygote:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         child_spec = {
-            "module": spec["module"], "module_name": spec["module_name"], "workdir": workdir or "",
+            "modules": spec["modules"], "workdir": workdir or "",
             "output_bytes": int(lim["output_kb"]) * 1024,
             "limits": {"cpu_seconds": int(lim["session_cpu_seconds"]), "cpu_hard": int(lim["session_cpu_seconds"]),
                        "memory_bytes": self.vm_size + memory if lim.get("address_space", True) else -1,
