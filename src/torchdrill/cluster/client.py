@@ -24,7 +24,6 @@ from __future__ import annotations
 import collections
 import hashlib
 import logging
-import os
 import signal
 import sys
 import time
@@ -34,6 +33,7 @@ from pathlib import Path
 
 from ..batch import EXIT_GRADING_FAILED, _command_line, _sync_outputs, _write_gradebook
 from ..errors import SandboxError, UsageError
+from ..pool import _main_thread, _term_as_interrupt
 from ..state import RunState, run_options
 from .bundle import course_bundle, submission_bundle
 from .progress import ClusterReporter
@@ -298,16 +298,6 @@ class _Run:
 
         r = failed_result(self.course, task.name, why, lang=self.lang, device=self.resolved, select=self.only)
         self._record(task, r.to_dict(), True)
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
-
-
-def _term_as_interrupt(signum, frame):
-    raise KeyboardInterrupt          # SIGTERM stops the run as Ctrl-C does: committed results stay
 
 
 __all__ = ["grade_on_cluster"]

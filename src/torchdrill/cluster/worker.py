@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import os
 import queue
-import signal
 import tempfile
 import threading
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from distributed import WorkerPlugin, get_worker
 
+from ..pool import _maybe_die
 from .bundle import CourseBundle, unpack_submission
 
 _WAIT_STEP = 1.0
@@ -155,13 +155,6 @@ def grade_task(plugin_name: str, name: str, bundle) -> dict:
         # result cannot be trusted; the client grades it again
         return {**out, "broken": (result.error or "the sandbox restarted").splitlines()[0]}
     return {**out, "result": result.to_dict(), "error": bool(result.error)}
-
-
-def _maybe_die(name: str) -> None:
-    """Tests only: ``_TORCHDRILL_TEST_KILL_WORKER=NAME,…`` in a worker's environment makes it
-    SIGKILL itself whenever it takes submission NAME (a submission that kills workers)."""
-    if name in os.environ.get("_TORCHDRILL_TEST_KILL_WORKER", "").split(","):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def noop_task(plugin_name: str, name: str, bundle) -> dict:
