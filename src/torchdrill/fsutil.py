@@ -165,11 +165,13 @@ def _shown(name) -> str:
 
 # --------------------------------------------------------------------------- writing
 
-def write_atomic(path: os.PathLike | str, data: str | bytes, *, mode: int = 0o666) -> None:
+def write_atomic(path: os.PathLike | str, data: str | bytes, *, mode: int = 0o666, durable: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename, so a
     reader never sees half a file.  Text is UTF-8; a lone surrogate (a student's string that is
     not valid Unicode) is written as its ``\\udcXX`` escape instead of failing.  The file gets
-    ``mode`` less the umask (``mkstemp`` alone would make it 0600)."""
+    ``mode`` less the umask (``mkstemp`` alone would make it 0600).  ``durable``: on the disk
+    (fsync) before the rename; a batch's result files need not be, since its run state holds
+    the durable copy and every run rewrites a file that is missing or differs."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "backslashreplace")
@@ -181,7 +183,8 @@ def write_atomic(path: os.PathLike | str, data: str | bytes, *, mode: int = 0o66
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -290,7 +290,7 @@ class _Run:
         from ..results import SubmissionResult
 
         if self.state.finish(task.name, task.fingerprint, result, error=error):
-            write_results(SubmissionResult.from_dict(result), self.out / f"{task.name}.json")
+            write_results(SubmissionResult.from_dict(result), self.out / f"{task.name}.json", durable=False)
             self.reporter.finished(task.name, result, error)
 
     def _give_up(self, task: _Task, why: str) -> None:

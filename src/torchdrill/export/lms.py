@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..render.gradescope import write_atomic
+from ..fsutil import write_atomic
 from ..report.load import load_results
 from .csvsafe import csv_text, number
 from .roster import Roster, check_column, default_match_column, match, read_roster

@@ -14,7 +14,7 @@ from typing import Iterable
 
 from ..results import SubmissionResult
 from ..safe_text import csv_row
-from .gradescope import write_atomic
+from ..fsutil import write_atomic
 
 
 def columns(course, only: str | None = None) -> list[str]:

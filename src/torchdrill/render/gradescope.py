@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..fsutil import write_atomic
 from ..i18n import gettext_for
 from ..results import CheckResult, Outcome, SubmissionResult
 
@@ -87,14 +88,6 @@ def without_measurements(data: dict) -> dict:
     return out
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file (readable by
-    staff as the umask allows; a short temporary name, whatever the target's length; a lone
-    surrogate in a student's text written as its escape: see :func:`torchdrill.fsutil.write_atomic`)."""
-    from ..fsutil import write_atomic as _write_atomic
-
-    _write_atomic(path, text)
-
-
-def write_results(result: SubmissionResult, path: Path) -> None:
-    write_atomic(path, json.dumps(results_json(result), ensure_ascii=False, indent=2) + "\n")
+def write_results(result: SubmissionResult, path: Path, *, durable: bool = True) -> None:
+    """results.json, atomically (:func:`torchdrill.fsutil.write_atomic`)."""
+    write_atomic(path, json.dumps(results_json(result), ensure_ascii=False, indent=2) + "\n", durable=durable)
