@@ -13,7 +13,7 @@ import pytest
 
 from corpus_support import grader_lines, solution_lines, splice, variants
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3000)]   # one batch grades the whole corpus (minutes)
 
 VARIANTS = variants()
 
