@@ -101,8 +101,8 @@ def _expect_recording_restored(mode):
                   "recording back on after the call (torch.is_grad_enabled() == True), as it was before",
                   "torch.is_grad_enabled() == False after the call",
                   "torch.set_grad_enabled(False) or torch.no_grad().__enter__() as a statement switches recording off "
-                  "for the rest of the program, so the caller's training records nothing; use a with block "
-                  "(with torch.no_grad(): ...), which puts the previous mode back")
+                  "for the rest of the program, so the caller's training records nothing; use torch.no_grad() as a "
+                  "context manager around the call (a with block), which puts the previous mode back")
 
 
 @check("eval_no_grad", en="gradient recording is back on after the call", ko="호출이 끝나면 미분 기록이 다시 켜짐")

@@ -324,8 +324,8 @@ def test_predict_restores_recording(student, device):
                   "recording back on after the call (torch.is_grad_enabled() == True), as it was before",
                   "torch.is_grad_enabled() == False after the call",
                   "torch.set_grad_enabled(False) or torch.no_grad().__enter__() as a statement switches recording off "
-                  "for the rest of the program, so the caller's training records nothing; use a with block "
-                  "(with torch.no_grad(): ...), which puts the previous mode back")
+                  "for the rest of the program, so the caller's training records nothing; use torch.no_grad() as a "
+                  "context manager around the call (a with block), which puts the previous mode back")
 
 
 @check("predict", en="model and x on another device (meta), or a GPU machine with CPU data: outputs stay there",

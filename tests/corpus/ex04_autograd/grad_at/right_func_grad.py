@@ -3,4 +3,4 @@ import torch
 
 
 def grad_at(f, x):
-    return torch.func.grad(f)(torch.tensor(float(x)))
+    return torch.func.grad(f)(torch.tensor(float(x), dtype=torch.float32))
