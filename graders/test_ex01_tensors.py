@@ -388,17 +388,3 @@ def test_randn_distribution_default(student):
     r = student.call("randn", *shape, expected=f"a float32 tensor of shape {shape}")
     _expect_samples(r.value, shape, "randn(100, 100)", "torch.randn(*shape) gives float32 samples of that shape")
     _expect_normal(r.value, "randn(100, 100)")
-
-
-# ---------------------------------------------------------------------------- found by torchdrill selftest
-
-RANDN_DEFAULT_DTYPE_HINT = N_("the samples are float32 whatever the default dtype is: pass dtype=torch.float32 "
-                              "instead of relying on torch.get_default_dtype()")
-
-
-@check("randn", en="float32 even when the default dtype was changed", ko="기본 dtype이 바뀌어 있어도 float32", weight=0.5)
-def test_randn_default_dtype(student):
-    # selftest: `torch.randn(*shape, generator=generator)` without dtype= passed every other check.
-    r = student.call("randn", 3, 4, generator=make("generator", 5301), probes=[probe("default_dtype", "float64")],
-                     expected="a float32 tensor of shape (3, 4)")
-    _expect_samples(r.value, (3, 4), "randn(3, 4) after torch.set_default_dtype(torch.float64)", RANDN_DEFAULT_DTYPE_HINT)

@@ -284,20 +284,3 @@ def test_vjp_x_untouched(student, device):
     r = _vjp_unseen(student, "exp_mix", {"a": 0.5, "b": 0.2}, x, v, label="f = exp_mix and a plain x",
                   probes=[probe("facts", 1)])
     _expect_x_untouched(r, x, requires_grad=False, grad=None)
-
-
-# ---------------------------------------------------------------------------- found by torchdrill selftest
-
-GRAD_AT_DEFAULT_DTYPE_HINT = N_("df/dx is a float32 tensor whatever the default dtype is: build x with "
-                                "dtype=torch.float32 instead of relying on torch.get_default_dtype()")
-
-
-@check("grad_at", en="float32 even when the default dtype was changed", ko="기본 dtype이 바뀌어 있어도 float32", weight=0.5)
-def test_grad_at_default_dtype(student):
-    # selftest: `torch.tensor(float(x), requires_grad=True)` without dtype= passed every other check.
-    params, x = {"coeffs": [0.5, -1.25, 2.0]}, 1.5
-    r = student.call("grad_at", make("fn", "poly", **params), x, probes=[probe("default_dtype", "float64")],
-                     expected="a 0-dim float32 tensor, df/dx at 1.5", hint=GRAD_AT_HINT)
-    _expect(r.value, _grad_at_expected(function("poly", **params), x),
-            what="grad_at(f, 1.5) after torch.set_default_dtype(torch.float64)", device=None, requires_grad=False,
-            hint=GRAD_AT_HINT, dtype_hint=GRAD_AT_DEFAULT_DTYPE_HINT)

@@ -466,17 +466,3 @@ def test_train_result(student, reference, device):
                          probes=[probe("facts", "result"), probe("callees")])
         _expect_w(r, reference.train(x, y, lr, epochs, w0).detach(),
                   f"train(x, y, lr={lr}, epochs={epochs}, w0={w0}) on {str(dtype)[6:]} data")
-
-
-# ---------------------------------------------------------------------------- found by torchdrill selftest
-
-@check("train", en="integer data: w is a float32 leaf and learns as on float data",
-       ko="정수 데이터: w는 float32 잎 텐서이고 실수 데이터에서처럼 학습함", weight=0.5)
-def test_train_integer_data(student, reference, device):
-    # selftest: the dtype choice negated (x.dtype for integer x: a w that cannot require grad) passed
-    # every other check, since they all train on floating-point data.
-    x = torch.tensor([1, 2, 3, 4], device=device)
-    y = torch.tensor([3, 5, 7, 9], device=device)
-    r = student.call("train", x, y, 0.01, 30, 0.5, callees=["loss_fn"], record=["train_step"],
-                     probes=[probe("facts", "result"), probe("callees")])
-    _expect_w(r, reference.train(x, y, 0.01, 30, 0.5).detach(), "train(x, y, lr=0.01, epochs=30, w0=0.5) on int64 data")

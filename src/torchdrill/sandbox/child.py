@@ -403,7 +403,9 @@ class Session:
         Raises what the student's function raised.  (Its own 'return' event still fires inside its
         frame: nothing it could not have done in its body.)"""
         calls = map(ctx.results.append, map(_invoke, [functools.partial(func, *ctx.args, **ctx.kwargs)] * repeat))
-        steps = [functools.partial(list, calls), gc.disable, _gc_callbacks.clear, _NO_PROFILE, _NO_TRACE,
+        modes = ctx.state["modes_after"] = []       # thread-local: read here, for the grad_mode probe
+        steps = [functools.partial(list, calls), functools.partial(modes.extend, map(_invoke, _MODES)),
+                 gc.disable, _gc_callbacks.clear, _NO_PROFILE, _NO_TRACE,
                  *_DISARM, _BLOCK_ALL, self._go.release, self._done.acquire]
         _unblock_signals()
         list(map(_invoke, steps))
@@ -424,6 +426,7 @@ def _valid(s: int) -> bool:
 # run a gc callback the student registered before ours are cleared).
 _invoke = getattr(operator, "call", None) or operator.methodcaller("__call__")
 _NO_PROFILE = functools.partial(sys.setprofile, None)
+_MODES = (torch._C.is_grad_enabled, torch._C.is_inference_mode_enabled)
 _NO_TRACE = functools.partial(sys.settrace, None)
 if hasattr(_signal, "setitimer") and hasattr(_signal, "pthread_sigmask"):       # POSIX
     _DISARM = tuple(functools.partial(_signal.setitimer, t, 0)

@@ -313,33 +313,14 @@ def _module_facts(ctx, which="result"):
     return facts
 
 
-def _grad_mode() -> dict:
-    import torch
-
-    return {"grad_enabled": bool(torch.is_grad_enabled()),
-            "inference_mode": bool(torch.is_inference_mode_enabled())}
-
-
-class _ModeLog(list):
-    """``ctx.results`` while ``probe("grad_mode")`` is on: each append (the child's, right after the
-    student's function returned, in the thread that ran it) also notes the gradient mode there, which
-    is thread-local, so a probe measured from another thread could not see it."""
-
-    def append(self, value):
-        self.modes.append(_grad_mode())
-        super().append(value)
-
-
-def _grad_mode_before(ctx):
-    log = _ModeLog(ctx.results)
-    log.modes = []
-    ctx.results = log
-
-
 def _grad_mode_after(ctx):
-    log = ctx.results
-    ctx.results = list(log)            # the plain list the child serialises
-    return log.modes[-1] if type(log) is _ModeLog and log.modes else None
+    """Gradient recording and inference mode as the student's call left them.  Both are
+    thread-local, and probes are measured by the child's sealer thread, so the child reads them in
+    the thread that ran the call, in C, right after it returned (``ctx.state["modes_after"]``)."""
+    modes = ctx.state.get("modes_after")
+    if not modes or len(modes) != 2:
+        return None
+    return {"grad_enabled": bool(modes[0]), "inference_mode": bool(modes[1])}
 
 
 #: name -> (before(ctx, *params) or None, after(ctx, *params) -> plain data)
@@ -354,7 +335,7 @@ PROBES: dict[str, tuple[Callable | None, Callable]] = {
     "backward": (None, _backward),
     "module": (None, _module_facts),
     # Whether gradient recording is on once the call is over (a stub must not switch it off for good).
-    "grad_mode": (_grad_mode_before, _grad_mode_after),
+    "grad_mode": (None, _grad_mode_after),
     # Several "facts" in one call (probes are keyed by name, so a second "facts" would replace the first).
     "facts_of": (None, lambda ctx, *whiches: {str(w): _tensor_facts(ctx.pick(w)) for w in whiches}),
 }
