@@ -109,31 +109,38 @@ def grade_batch(submissions: list[Path], out: Path, course, *, lang: str, device
                 _run(todo, n_jobs, state, out, course, lang=lang, device=device, only=only, reporter=reporter)
             except KeyboardInterrupt:
                 interrupted = True
-        reporter.stop()
-        _sync_outputs(state, out)
-        _write_gradebook(state, out, stubs)
-        mine = {r.name for r in rows}
-        final = {r.name: r for r in state.rows() if r.name in mine}
-        failed = sorted(r.name for r in final.values() if r.status == "done" and r.error)
-        pending = sorted(r.name for r in final.values() if r.status != "done")
-        if interrupted:
-            reporter.note(f"torchdrill: interrupted; {len(rows) - len(pending)} of {len(rows)} submissions are graded "
-                          f"and kept in {out}. Run the same command again to grade the other {len(pending)}:\n"
-                          f"  {_command_line()}")
-            return 130
-        graded = len(rows) - len(failed) - len(pending)
-        reporter.note(f"torchdrill: graded {graded} of {len(rows)} submissions into {out} "
-                      f"(gradebook: {out / 'gradebook.csv'})")
-        if failed:
-            reporter.note(f"torchdrill: grading failed for {len(failed)} submission{'s' if len(failed) != 1 else ''} "
-                          f"({', '.join(failed[:10])}{', …' if len(failed) > 10 else ''}); their results score 0 "
-                          "and say so. Run the same command again to retry them; if it keeps failing, tell staff.")
-            return EXIT_GRADING_FAILED
-        return 0
+        return finish_run(state, out, stubs, rows, reporter, interrupted=interrupted)
     finally:
         if reporter is not None:
             reporter.stop()
         state.close()
+
+
+def finish_run(state: RunState, out: Path, stubs: list[str], rows, reporter, *, interrupted: bool,
+               where: str = "") -> int:
+    """The end of every run, local or on a cluster: files repaired from the state, the gradebook,
+    what happened said plainly, and the exit status (0, 130 interrupted, 6 grading failed)."""
+    reporter.stop()
+    _sync_outputs(state, out)
+    _write_gradebook(state, out, stubs)
+    mine = {r.name for r in rows}
+    final = {r.name: r for r in state.rows() if r.name in mine}
+    failed = sorted(r.name for r in final.values() if r.status == "done" and r.error)
+    pending = sorted(r.name for r in final.values() if r.status != "done")
+    if interrupted:
+        reporter.note(f"torchdrill: interrupted; {len(rows) - len(pending)} of {len(rows)} submissions are graded "
+                      f"and kept in {out}. Run the same command again to grade the other {len(pending)}:\n"
+                      f"  {_command_line()}")
+        return 130
+    graded = len(rows) - len(failed) - len(pending)
+    reporter.note(f"torchdrill: graded {graded} of {len(rows)} submissions into {out}{where} "
+                  f"(gradebook: {out / 'gradebook.csv'})")
+    if failed:
+        reporter.note(f"torchdrill: grading failed for {len(failed)} submission{'s' if len(failed) != 1 else ''} "
+                      f"({', '.join(failed[:10])}{', …' if len(failed) > 10 else ''}); their results score 0 "
+                      "and say so. Run the same command again to retry them; if it keeps failing, tell staff.")
+        return EXIT_GRADING_FAILED
+    return 0
 
 
 def _command_line() -> str:

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..batch import EXIT_GRADING_FAILED, _command_line, _sync_outputs, _write_gradebook
+from ..batch import _sync_outputs, finish_run
 from ..errors import SandboxError, UsageError
 from ..pool import _main_thread, _term_as_interrupt
 from ..state import RunState, run_options
@@ -90,29 +90,10 @@ def grade_on_cluster(submissions: list[Path], out: Path, course, *, address: str
             finally:
                 if old_term is not None:
                     signal.signal(signal.SIGTERM, old_term)
-        reporter.stop()
-        _sync_outputs(state, out)
-        _write_gradebook(state, out, stubs)
-        mine = {r.name for r in rows}
-        final = {r.name: r for r in state.rows() if r.name in mine}
-        failed = sorted(r.name for r in final.values() if r.status == "done" and r.error)
-        pending = sorted(r.name for r in final.values() if r.status != "done")
-        if interrupted:
-            reporter.note(f"torchdrill: interrupted; {len(rows) - len(pending)} of {len(rows)} submissions are graded "
-                          f"and kept in {out}. Run the same command again to grade the other {len(pending)}:\n"
-                          f"  {_command_line()}")
-            return 130
-        for address_, (count, rate) in sorted(reporter.rates().items()):
-            reporter.note(f"torchdrill: worker {address_}: {count} graded, {rate:.2f}/s")
-        graded = len(rows) - len(failed) - len(pending)
-        reporter.note(f"torchdrill: graded {graded} of {len(rows)} submissions into {out} on {address} "
-                      f"(gradebook: {out / 'gradebook.csv'})")
-        if failed:
-            reporter.note(f"torchdrill: grading failed for {len(failed)} submission{'s' if len(failed) != 1 else ''} "
-                          f"({', '.join(failed[:10])}{', …' if len(failed) > 10 else ''}); their results score 0 "
-                          "and say so. Run the same command again to retry them; if it keeps failing, tell staff.")
-            return EXIT_GRADING_FAILED
-        return 0
+        if not interrupted:
+            for address_, (count, rate) in sorted(reporter.rates().items()):
+                reporter.note(f"torchdrill: worker {address_}: {count} graded, {rate:.2f}/s")
+        return finish_run(state, out, stubs, rows, reporter, interrupted=interrupted, where=f" on {address}")
     finally:
         if reporter is not None:
             reporter.stop()

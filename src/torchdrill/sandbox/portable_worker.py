@@ -16,10 +16,8 @@ checker for a student's own code on their own laptop, not a defence against host
 from __future__ import annotations
 
 import os
-import struct
 import sys
 
-_LEN = struct.Struct("<Q")
 
 
 def _move_pipes() -> tuple[int, int]:
@@ -97,23 +95,6 @@ def _warm_up(torch, codec, full: bool) -> None:
     _ = torch.testing, torch.distributions
 
 
-def _read_exact(fd: int, n: int) -> bytes:
-    chunks, left = [], n
-    while left:
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def _write_frame(fd: int, data: bytes) -> None:
-    view = memoryview(_LEN.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
 def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
@@ -124,10 +105,9 @@ def main() -> None:
     from . import child, codec
 
     _warm_up(torch, codec, full="--warm" in sys.argv[1:])
-    _write_frame(rep_fd, codec.encode({"ready": True, "torch": str(torch.__version__), "pid": os.getpid()}))
+    child._write_frame(rep_fd, codec.encode({"ready": True, "torch": str(torch.__version__), "pid": os.getpid()}))
     try:
-        (n,) = _LEN.unpack(_read_exact(req_fd, _LEN.size))
-        spec = codec.decode(_read_exact(req_fd, n), max_bytes=1 << 20)
+        spec = codec.decode(child._read_frame(req_fd), max_bytes=1 << 20)
     except EOFError:                                 # a spare nobody needed: the parent closed
         os._exit(0)
     session = PortableSession(spec, req_fd, rep_fd)
@@ -137,7 +117,7 @@ def main() -> None:
     session.open_output()
     if hasattr(session, "start_sealer"):            # the Session's trusted thread, where it has one
         session.start_sealer()
-    _write_frame(rep_fd, codec.encode({"serving": True, "refused": refused}))
+    child._write_frame(rep_fd, codec.encode({"serving": True, "refused": refused}))
     session.serve()
     os._exit(0)
 
