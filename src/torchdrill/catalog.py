@@ -1,41 +1,45 @@
-"""Message catalogs: which English texts the code shows students, and the compiled Korean ones.
+"""Message catalogs: the English message ids the code shows people, and their translations.
 
-Every student-facing text is an English message id looked up through gettext (``i18n.py``);
-``locale/ko/LC_MESSAGES/torchdrill.po`` holds the Korean and ``torchdrill.mo`` is compiled from it.
-Keeping them in step is Babel's job (a test extra, never needed at run time)::
+One gettext domain (``torchdrill``) holds every text a student or instructor reads; the code keeps
+English message ids and named parameters (:mod:`torchdrill.messages`), and renderers translate at
+the edge (:mod:`torchdrill.i18n`).  ``locale/<lang>/LC_MESSAGES/torchdrill.po`` holds a language,
+``torchdrill.mo`` is compiled from it; Babel extracts, merges and compiles::
 
     python -m torchdrill.catalog update     # extract the ids from the engine and graders/ into the .po
     #   ... translate the new entries (msgstr "") and clear any "fuzzy" flag ...
     python -m torchdrill.catalog compile    # write the .mo beside the .po
     python -m torchdrill.catalog check      # exit 1 when an id is missing, untranslated or the .mo stale
 
+Several people translating at once each write a part (``LC_MESSAGES/parts/<name>.po``, entries with
+msgid and msgstr only); ``compile`` and ``check`` read the parts too, and ``fold`` moves them into
+the main .po.
+
 What counts as a message id (only string literals: an f-string or computed text cannot be looked
 up and stays English):
 
-* ``_("...")``, ``gettext("...")``, ``N_("...")``, ``ngettext("one", "many", n)``;
-* grader feedback, translated when it is shown (``feedback.WrongAnswer.render``):
-  ``wrong(summary, expected, got, hint)``, ``expect(condition, summary, expected, got, hint)`` and
-  the keywords ``summary= expected= got= hint= share_hint= what=`` of ``wrong``/``expect``/``expect_*``;
-* message tables: the text values of module-level dict literals named in :data:`MESSAGE_TABLES`.
-
-The rest of this module (extraction, reading and writing ``.mo`` files, keeping a subset of a
-catalog) is standard library only: ``torchdrill release`` uses it to ship students a catalog
-without the texts of the checks they do not get.
+* ``_("...")``, ``gettext("...")``, ``N_("...")``, ``msg("...", **params)``, ``ngettext("one", "many", n)``;
+* a check's title: ``check(stub, "title")``;
+* grader feedback: ``wrong(summary, expected, got, hint)``, ``expect(condition, summary, expected,
+  got, hint)``, ``Feedback.of(summary, expected, got, hint)`` and, in any call, the keywords
+  ``summary= expected= got= hint= share_hint= dtype_hint= device_hint= what= title=``;
+* ids that are nothing but placeholders (``"{code}"``) are not messages: nothing to translate.
 """
 from __future__ import annotations
 
 import ast
-import struct
+import io
+import re
 import sys
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from .i18n import DOMAIN, LOCALE_DIR
 
-GETTEXT_FUNCS = {"_": 1, "gettext": 1, "N_": 1, "ngettext": 2}
-FEEDBACK_POSITIONAL = {"wrong": (0, 1, 2, 3), "expect": (1, 2, 3, 4)}
-FEEDBACK_KEYWORDS = ("summary", "expected", "got", "hint", "share_hint", "what")
-MESSAGE_TABLES = ("_LABELS", "_EXIT_HINTS")
+GETTEXT_FUNCS = {"_": 1, "gettext": 1, "N_": 1, "msg": 1, "Msg": 1, "ngettext": 2}
+FEEDBACK_POSITIONAL = {"wrong": (0, 1, 2, 3), "expect": (1, 2, 3, 4), "of": (0, 1, 2, 3), "check": (1,),
+                       "WrongAnswer": (0, 1, 2, 3)}
+FEEDBACK_KEYWORDS = ("summary", "expected", "got", "hint", "share_hint", "dtype_hint", "device_hint", "what",
+                     "title")
 
 Message = str | tuple[str, str]          # a plain id, or (singular, plural)
 
@@ -49,13 +53,16 @@ def _name(func: ast.expr) -> str:
 
 
 def _text(node: ast.expr | None) -> str | None:
-    """The literal text of a node: a string constant, or an f-string with nothing to fill in."""
+    """The literal text of a node (a string constant, or an f-string with nothing to fill in) when
+    it has words to translate."""
+    text = None
     if isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values):
         text = "".join(v.value for v in node.values)
-        return text or None
-    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value:
-        return node.value
-    return None
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+    if not text or not any(c.isalpha() for c in re.sub(r"\{[^{}]*\}", "", text)):
+        return None
+    return text
 
 
 def messages_in_source(source: str | bytes, filename: str = "<string>") -> Iterator[tuple[int, str, Message]]:
@@ -76,20 +83,12 @@ def messages_in_source(source: str | bytes, filename: str = "<string>") -> Itera
                 elif node.args and _text(node.args[0]):
                     found.append((node.lineno, node.col_offset, name, _text(node.args[0])))
                 continue
-            if name in FEEDBACK_POSITIONAL or name.startswith("expect_"):
-                for i in FEEDBACK_POSITIONAL.get(name, ()):
-                    if i < len(node.args) and _text(node.args[i]):
-                        found.append((node.args[i].lineno, node.args[i].col_offset, name, _text(node.args[i])))
-                for kw in node.keywords:
-                    if kw.arg in FEEDBACK_KEYWORDS and _text(kw.value):
-                        found.append((kw.value.lineno, kw.value.col_offset, name, _text(kw.value)))
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Dict):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            if any(isinstance(t, ast.Name) and t.id in MESSAGE_TABLES for t in targets):
-                for value in stmt.value.values:
-                    if _text(value):
-                        found.append((value.lineno, value.col_offset, "table", _text(value)))
+            for i in FEEDBACK_POSITIONAL.get(name, ()):
+                if i < len(node.args) and _text(node.args[i]):
+                    found.append((node.args[i].lineno, node.args[i].col_offset, name, _text(node.args[i])))
+            for kw in node.keywords:
+                if kw.arg in FEEDBACK_KEYWORDS and _text(kw.value):
+                    found.append((kw.value.lineno, kw.value.col_offset, name, _text(kw.value)))
     for line, _col, name, message in sorted(found, key=lambda f: (f[0], f[1])):
         yield line, name, message
 
@@ -114,49 +113,32 @@ def msgids(paths: Iterable[Path]) -> dict[str, list[str]]:
     return out
 
 
-# --------------------------------------------------------------------------- .mo files
+# --------------------------------------------------------------------------- .mo files (Babel)
 
 def read_mo(data: bytes) -> dict[str, str]:
-    """The entries of a GNU .mo file as raw strings: original ("id" or "id\\0plural") -> translation."""
-    magic = struct.unpack("<I", data[:4])[0]
-    order = "<" if magic == 0x950412DE else ">" if magic == 0xDE120495 else None
-    if order is None:
-        raise ValueError("not a GNU .mo file")
-    _rev, count, orig_at, trans_at = struct.unpack(order + "4I", data[4:20])
-    out = {}
-    for i in range(count):
-        olen, ooff = struct.unpack(order + "2I", data[orig_at + 8 * i: orig_at + 8 * i + 8])
-        tlen, toff = struct.unpack(order + "2I", data[trans_at + 8 * i: trans_at + 8 * i + 8])
-        out[data[ooff:ooff + olen].decode("utf-8")] = data[toff:toff + tlen].decode("utf-8")
+    """The entries of a GNU .mo file: message id ("id" or "id\\0plural") -> translation."""
+    from babel.messages.mofile import read_mo as babel_read_mo
+
+    out: dict[str, str] = {}
+    for m in babel_read_mo(io.BytesIO(data)):
+        key = m.id if isinstance(m.id, str) else "\0".join(m.id)
+        out[key] = m.string if isinstance(m.string, str) else "\0".join(m.string)
     return out
-
-
-def write_mo(entries: dict[str, str]) -> bytes:
-    """A GNU .mo file (little-endian, no hash table) holding ``entries`` as :func:`read_mo` gives them."""
-    keys = sorted(entries)
-    ids = [k.encode("utf-8") for k in keys]
-    strs = [entries[k].encode("utf-8") for k in keys]
-    n = len(keys)
-    orig_at, trans_at = 28, 28 + 8 * n
-    data_at = 28 + 16 * n
-    blob, otable, ttable = b"", [], []
-    for raw in ids:
-        otable.append((len(raw), data_at + len(blob)))
-        blob += raw + b"\0"
-    for raw in strs:
-        ttable.append((len(raw), data_at + len(blob)))
-        blob += raw + b"\0"
-    head = struct.pack("<7I", 0x950412DE, 0, n, orig_at, trans_at, 0, 0)
-    tables = b"".join(struct.pack("<2I", *e) for e in otable) + b"".join(struct.pack("<2I", *e) for e in ttable)
-    return head + tables + blob
 
 
 def subset_mo(data: bytes, keep: Iterable[str]) -> bytes:
     """The same catalog with only the ids in ``keep`` (and the header)."""
+    from babel.messages.mofile import read_mo as babel_read_mo, write_mo as babel_write_mo
+
     wanted = set(keep)
-    entries = read_mo(data)
-    return write_mo({k: v for k, v in entries.items()
-                     if k == "" or k.split("\0")[0].split("\x04")[-1] in wanted})
+    catalog = babel_read_mo(io.BytesIO(data))
+    for m in list(catalog):
+        key = m.id if isinstance(m.id, str) else m.id[0]
+        if key and key not in wanted:
+            catalog.delete(m.id, context=m.context)
+    buf = io.BytesIO()
+    babel_write_mo(buf, catalog)
+    return buf.getvalue()
 
 
 def mo_path(lang: str = "ko") -> Path:
@@ -199,32 +181,69 @@ def _read_po(path: Path):
     from babel.messages.pofile import read_po
 
     with open(path, "rb") as f:
-        return read_po(f, locale=path.parent.parent.name, domain=DOMAIN)
+        return read_po(f, locale=path.parent.parent.name if path.parent.name == "LC_MESSAGES"
+                       else path.parent.parent.parent.name, domain=DOMAIN)
+
+
+def part_paths(po: Path) -> list[Path]:
+    """Partial catalogs beside the main one (``LC_MESSAGES/parts/*.po``): translations written in
+    parallel by several people, folded into the main .po by ``fold``."""
+    return sorted((po.parent / "parts").glob("*.po"))
+
+
+def merged(po: Path):
+    """The main catalog with the parts' translations laid over its empty or fuzzy entries."""
+    catalog = _read_po(po)
+    for part in part_paths(po):
+        for m in _read_po(part):
+            if not m.id or not (m.string if isinstance(m.string, str) else all(m.string)):
+                continue
+            have = catalog.get(m.id, context=m.context)
+            if have is None:
+                catalog.add(m.id, m.string, locations=m.locations, flags=m.flags - {"fuzzy"},
+                            context=m.context)
+            elif have.fuzzy or not (have.string if isinstance(have.string, str) else all(have.string)):
+                have.string, have.flags = m.string, have.flags - {"fuzzy"}
+    return catalog
 
 
 def compiled(po: Path) -> bytes:
-    """What ``compile`` writes for this .po (fuzzy entries left out)."""
-    import io
-
+    """What ``compile`` writes for this .po and its parts (fuzzy entries left out)."""
     from babel.messages.mofile import write_mo as babel_write_mo
 
     buf = io.BytesIO()
-    babel_write_mo(buf, _read_po(po))
+    babel_write_mo(buf, merged(po))
     return buf.getvalue()
 
 
-def update(project_root: Path, lang: str = "ko") -> list[str]:
-    """Merge the extracted ids into the .po (new ones untranslated); returns the new ids."""
+def _write_po(po: Path, catalog) -> None:
     from babel.messages.pofile import write_po
+
+    with open(po, "wb") as f:
+        write_po(f, catalog, width=100, sort_output=True, include_lineno=False, ignore_obsolete=True)
+
+
+def fold(lang: str = "ko") -> list[Path]:
+    """Fold the parts into the main .po and remove them; returns the parts folded."""
+    po = po_path(lang)
+    parts = part_paths(po)
+    _write_po(po, merged(po))
+    for part in parts:
+        part.unlink()
+    return parts
+
+
+def update(project_root: Path, lang: str = "ko") -> list[str]:
+    """Merge the extracted ids into the .po (new ones untranslated; the parts' translations kept);
+    returns the new ids."""
 
     template = extract_catalog(project_root)
     po = po_path(lang)
-    catalog = _read_po(po)
+    catalog = merged(po)
     before = {m.id for m in catalog if m.id}
     catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
     catalog.obsolete.clear()
-    with open(po, "wb") as f:
-        write_po(f, catalog, width=100, sort_output=True, include_lineno=False, ignore_obsolete=True)
+    _write_po(po, catalog)
     return sorted((m.id if isinstance(m.id, str) else m.id[0]) for m in catalog
                   if m.id and m.id not in before)
 
@@ -239,7 +258,7 @@ def problems(project_root: Path, lang: str = "ko", *, scope: str = "all") -> lis
     """Why the catalog is not ready, one line each: an id the code uses that the .po lacks, an
     engine id left untranslated or fuzzy, a stale .mo.  ``scope``: "engine" (ids used by the
     engine, and the .mo), "graders" (ids used only by graders/) or "all"."""
-    catalog = _read_po(po_path(lang))
+    catalog = merged(po_path(lang))
     entries = {(m.id if isinstance(m.id, str) else m.id[0]): m for m in catalog if m.id}
     engine = Path(__file__).resolve().parent
     out = []
@@ -262,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     p = argparse.ArgumentParser(prog="python -m torchdrill.catalog", description=__doc__.split("\n\n")[0])
-    p.add_argument("action", choices=["update", "compile", "check"])
+    p.add_argument("action", choices=["update", "compile", "check", "fold"])
     p.add_argument("--root", type=Path, default=Path("."), help="the project root (holding graders/)")
     p.add_argument("--lang", default="ko")
     args = p.parse_args(argv)
@@ -271,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{po_path(args.lang)}: {len(new)} new message(s) to translate")
         for msgid in new:
             print(f"  {msgid!r}")
+        return 0
+    if args.action == "fold":
+        print(f"folded {len(fold(args.lang))} part(s) into {po_path(args.lang)}")
         return 0
     if args.action == "compile":
         print(f"wrote {compile_catalog(args.lang)}")

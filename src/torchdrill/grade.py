@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .course import Course
-from .i18n import gettext_for
+from .messages import GRADER_ERROR, N_, Feedback, Msg
 from .results import CheckResult, Outcome, SubmissionResult
 from .sandbox import Sandbox, SandboxLimits
 
@@ -62,7 +62,6 @@ def new_sandbox(course: Course, device, *, sandbox: str | None = None) -> Sandbo
 def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: set[str] | None,
              visible_only: bool = False) -> tuple[CheckResult, ...]:
     """One CheckResult per check, in course order; every stub's points are accounted for."""
-    _ = gettext_for(lang)
     by_stub: dict[str, list] = {}
     for rec in records.values():
         by_stub.setdefault(f"{rec.chapter}.{rec.stub}", []).append(rec)
@@ -77,10 +76,9 @@ def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: 
             recs = by_stub.get(qual, [])
             if not recs:
                 if stubs is None and not visible_only:   # no check at all: never free points, never absent
-                    out.append(CheckResult(ch.id, stub, _("no grader for this stub yet"), Outcome.GRADER_ERROR, 0.0, float(points),
-                                           visible=False, message=_(
-                                               "grader error: this is not your fault, please tell the course staff."),
-                                           node="no check found for this stub"))
+                    out.append(_check(ch.id, stub, N_("no grader for this stub yet"), Outcome.GRADER_ERROR, 0.0,
+                                      float(points), False, Feedback.of(GRADER_ERROR), lang,
+                                      "no check found for this stub"))
                 continue
             total_w = sum(r.weight for r in recs)
             # Shares on a 1/32 grid are exact binary fractions, so the checks' max_scores add up to
@@ -89,12 +87,18 @@ def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: 
             shares[-1] = points - sum(shares[:-1])
             for rec, share in zip(recs, shares):
                 outcome = rec.outcome or Outcome.GRADER_ERROR
-                message = rec.message if rec.outcome else _(
-                    "grader error: this is not your fault, please tell the course staff.")
-                out.append(CheckResult(ch.id, stub, rec.title, outcome, share if outcome.passed else 0.0, share,
-                                       rec.visible, message if not outcome.passed else "",
-                                       node=rec.nodeid + (f" | {rec.staff}" if rec.staff else "")))
+                feedback = (rec.feedback or Feedback.of(GRADER_ERROR)) if not outcome.passed else None
+                out.append(_check(ch.id, stub, rec.title_id, outcome, share if outcome.passed else 0.0, share,
+                                  rec.visible, feedback, lang, rec.nodeid + (f" | {rec.staff}" if rec.staff else "")))
     return tuple(out)
+
+
+def _check(chapter: str, stub: str, title_id: str, outcome: Outcome, score: float, max_score: float,
+           visible: bool, feedback: Feedback | None, lang: str, node: str) -> CheckResult:
+    """A CheckResult holding its title and feedback as data, rendered once in ``lang``."""
+    return CheckResult(chapter, stub, Msg(title_id).render(lang), outcome, score, max_score, visible,
+                       feedback.render(lang) if feedback is not None else "", node=node, title_id=title_id,
+                       feedback=feedback)
 
 
 def grade_submission(submission: Path, course: Course, sandbox: Sandbox, *, lang: str, device,
@@ -111,13 +115,10 @@ def grade_submission(submission: Path, course: Course, sandbox: Sandbox, *, lang
 def failed_result(course: Course, name: str, error: str, *, lang: str, device: str = "cpu",
                   select: str | None = None) -> SubmissionResult:
     """The result when grading itself broke: still valid, score 0, every stub accounted for."""
-    _ = gettext_for(lang)
     checks = []
     for ch, stubs in course.select(select):
         for stub in stubs:
-            checks.append(CheckResult(ch.id, stub, _("graded"), Outcome.GRADER_ERROR, 0.0,
-                                      float(ch.stubs[stub]), False,
-                                      _("grader error: this is not your fault, please tell the course staff."),
-                                      node=error[:500]))
+            checks.append(_check(ch.id, stub, N_("graded"), Outcome.GRADER_ERROR, 0.0, float(ch.stubs[stub]),
+                                 False, Feedback.of(GRADER_ERROR), lang, error[:500]))
     return SubmissionResult(submission=name, checks=tuple(checks), device=str(device), lang=lang,
                             error=error[:2000] or "grading failed")

@@ -5,9 +5,12 @@ read them.  Nothing here imports torch, so renderers and the batch driver stay l
 """
 from __future__ import annotations
 
+import dataclasses
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
+
+from .messages import Feedback, Msg
 
 
 class Outcome(str, enum.Enum):
@@ -40,6 +43,28 @@ class CheckResult:
     visible: bool           # visible checks ship to students; hidden ones run at grading only
     message: str = ""       # what a student reads: expected, got, hint (never grader source)
     node: str = ""          # the grader's test id, for staff only (never shown to students)
+    title_id: str = ""      # the title as a message id (English): renders ``title`` in any language
+    feedback: Feedback | None = None   # ``message`` as data: renders it in any language
+
+    def localized(self, lang: str) -> "CheckResult":
+        """The same check with its title and message in ``lang`` (from the stored structure)."""
+        title = Msg(self.title_id).render(lang) if self.title_id else self.title
+        message = self.feedback.render(lang) if self.feedback is not None else self.message
+        return dataclasses.replace(self, title=title, message=message)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d["outcome"] = self.outcome.value
+        d["feedback"] = self.feedback.to_data() if self.feedback is not None else None
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "CheckResult":
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in d.items() if k in names}
+        values["outcome"] = Outcome(d["outcome"])
+        values["feedback"] = Feedback.from_data(d["feedback"]) if d.get("feedback") else None
+        return cls(**values)
 
     @property
     def qualname(self) -> str:
@@ -60,6 +85,7 @@ class SubmissionResult:
     lang: str = "en"
     seconds: float = 0.0
     notes: tuple[str, ...] = ()          # submission-level messages (bad notebook, symlink skipped ...)
+    note_msgs: tuple[Msg, ...] = ()      # the same notes as data, when they were made as messages
     error: str = ""                      # set when grading itself broke: the result is still valid
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -78,19 +104,27 @@ class SubmissionResult:
             out[c.qualname] = round(out.get(c.qualname, 0.0) + c.score, 6)
         return out
 
+    def localized(self, lang: str) -> "SubmissionResult":
+        """The same result read in ``lang``: every title, message and note rendered again from the
+        stored structure (nothing is graded again)."""
+        notes = tuple(m.render(lang) for m in self.note_msgs) if self.note_msgs else self.notes
+        return dataclasses.replace(self, lang=lang, notes=notes,
+                                   checks=tuple(c.localized(lang) for c in self.checks))
+
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["checks"] = [dict(asdict(c), outcome=c.outcome.value) for c in self.checks]
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d["checks"] = [c.to_dict() for c in self.checks]
+        d["extra"] = dict(self.extra)
         d["notes"] = list(self.notes)
+        d["note_msgs"] = [m.to_data() for m in self.note_msgs]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "SubmissionResult":
-        checks = tuple(
-            CheckResult(**dict(c, outcome=Outcome(c["outcome"]))) for c in d.get("checks", ())
-        )
+        checks = tuple(CheckResult.from_dict(c) for c in d.get("checks", ()))
         return cls(
             submission=d["submission"], checks=checks, device=d.get("device", "cpu"),
             lang=d.get("lang", "en"), seconds=d.get("seconds", 0.0),
-            notes=tuple(d.get("notes", ())), error=d.get("error", ""), extra=d.get("extra", {}),
+            notes=tuple(d.get("notes", ())), note_msgs=tuple(Msg.from_data(m) for m in d.get("note_msgs", ())),
+            error=d.get("error", ""), extra=d.get("extra", {}),
         )

@@ -1,26 +1,39 @@
 """The grader API: what ``graders/test_*.py`` import.
 
-    from torchdrill.grading import check, checks, make, probe
+    from torchdrill.grading import check, checks, make, msg, probe
 
-    @check("loss_fn", en="mean over all elements", ko="모든 원소의 평균", visible=True)
-    def test_loss_mean(student, reference, device): ...
+    @check("loss_fn", "mean over all elements", visible=True)
+    def test_loss_mean(student, reference, device):
+        r = student.call("loss_fn", y_pred, y_true)
+        checks.expect_tensor(r.value, expected, what=msg("loss_fn(y_pred, y_true) for shape {shape}", shape="(3, 4)"),
+                             hint="the mean divides the sum by the number of elements")
+
+Titles, summaries, ``what=``, ``expected=``, ``got=`` and ``hint=`` are English message ids,
+translated when someone reads them; ``msg(id, **params)`` adds parameters (see
+:mod:`torchdrill.messages`).
 """
 from __future__ import annotations
 
 import pytest
 
+from ..messages import N_, code, msg
 from ..sandbox.kit import function, make, probe
 from . import checks
 from .feedback import StudentProblem, WrongAnswer, wrong
 from .student import Returned, Student
 
-__all__ = ["check", "checks", "function", "make", "probe", "Returned", "Student", "StudentProblem",
-           "WrongAnswer", "wrong"]
+__all__ = ["check", "checks", "code", "function", "make", "msg", "N_", "probe", "Returned", "Student",
+           "StudentProblem", "WrongAnswer", "wrong"]
 
 
-def check(stub: str, *, en: str, ko: str, visible: bool = False, weight: float = 1.0):
-    """Mark a grader test as one check of ``stub``: its title in both languages, whether students
-    see it before grading (``visible``), and its share of the stub's points (``weight``)."""
+def check(stub: str, title: str | None = None, *, visible: bool = False, weight: float = 1.0,
+          en: str | None = None, ko: str | None = None):
+    """Mark a grader test as one check of ``stub``: its title (an English message id, translated
+    through the catalog), whether students see it before grading (``visible``), and its share of
+    the stub's points (``weight``)."""
+    title = title or en
+    if not title:
+        raise ValueError("a check needs a title")
     if weight <= 0:
         raise ValueError("weight must be > 0")
-    return pytest.mark.torchdrill(stub=stub, en=en, ko=ko, visible=visible, weight=weight)
+    return pytest.mark.torchdrill(stub=stub, title=title, visible=visible, weight=weight)

@@ -23,7 +23,8 @@ from typing import Callable, Iterable
 import pytest
 
 from ..results import Outcome
-from .feedback import StudentProblem, WrongAnswer, _, set_language
+from ..messages import GRADER_ERROR, Feedback
+from .feedback import StudentProblem, WrongAnswer, set_language
 from .student import Budget, Student
 
 MARK = "torchdrill"
@@ -34,11 +35,11 @@ class Record:
     nodeid: str
     chapter: str
     stub: str
-    title: str
+    title_id: str            # the check's title as a message id
     visible: bool
     weight: float
     outcome: Outcome | None = None
-    message: str = ""
+    feedback: Feedback | None = None
     staff: str = ""          # what went wrong inside a grader: for staff logs only
 
 
@@ -135,9 +136,8 @@ class GradingPlugin:
                 drop.append(item)       # not a check (a helper test): not graded
                 continue
             kw = mark.kwargs
-            rec = Record(item.nodeid, chapter_of(item.module.__name__), kw["stub"],
-                         kw["ko"] if self._lang == "ko" else kw["en"], bool(kw.get("visible")),
-                         float(kw.get("weight", 1.0)))
+            rec = Record(item.nodeid, chapter_of(item.module.__name__), kw["stub"], kw["title"],
+                         bool(kw.get("visible")), float(kw.get("weight", 1.0)))
             self.checks[item.nodeid] = rec
             if not ((self.visible_only and not rec.visible)
                     or (self.stubs is not None and f"{rec.chapter}.{rec.stub}" not in self.stubs)):
@@ -187,15 +187,15 @@ class GradingPlugin:
             return            # keep the first failure (a teardown error after a failed call)
         exc = call.excinfo.value if call.excinfo is not None else None
         if isinstance(exc, StudentProblem):
-            rec.outcome, rec.message = exc.outcome, exc.message
+            rec.outcome, rec.feedback = exc.outcome, exc.feedback
         elif isinstance(exc, WrongAnswer):
-            rec.outcome, rec.message = Outcome.WRONG, exc.render()
+            rec.outcome, rec.feedback = Outcome.WRONG, exc.feedback
         elif isinstance(exc, AssertionError) and rep.when == "call":
-            rec.outcome, rec.message = Outcome.WRONG, _("the result is not what was expected.")
+            rec.outcome, rec.feedback = Outcome.WRONG, Feedback.of("the result is not what was expected.")
             rec.staff = _staff(exc)
         else:
             rec.outcome = Outcome.GRADER_ERROR
-            rec.message = _("grader error: this is not your fault, please tell the course staff.")
+            rec.feedback = Feedback.of(GRADER_ERROR)
             rec.staff = _staff(exc) if exc is not None else f"{rep.when}: {rep.outcome}"
 
 

@@ -17,7 +17,8 @@ from typing import Any, Iterable
 
 from ..results import Outcome
 from ..sandbox import Sandbox, probe
-from .feedback import StudentProblem, _, call_problem
+from ..messages import Feedback, Part, msg
+from .feedback import StudentProblem, call_problem
 
 
 @dataclass
@@ -68,12 +69,14 @@ class Budget:
     def before(self, qualname: str, func: str) -> None:
         if qualname in self.timed_out:
             first = self.timed_out[qualname]
-            raise StudentProblem(first.outcome, _("{func} was not run again: it already ran out of time in "
-                                                 "an earlier check.").format(func=func) + "\n" + first.message)
+            earlier = first.feedback
+            raise StudentProblem(first.outcome, Feedback(
+                msg("{func} was not run again: it already ran out of time in an earlier check.", func=func),
+                details=(earlier.summary, *earlier.details)))
         if time.monotonic() > self.deadline:
-            raise StudentProblem(Outcome.TIMEOUT, _(
-                "not run: grading this submission already took more than {s:g} s in total.").format(
-                    s=self.submission_seconds))
+            raise StudentProblem(Outcome.TIMEOUT, msg(
+                "not run: grading this submission already took more than {s:g} s in total.",
+                s=self.submission_seconds))
 
     def after(self, qualname: str, problem: StudentProblem) -> None:
         if problem.outcome is Outcome.TIMEOUT:
@@ -99,7 +102,7 @@ class Student:
 
     def call(self, func: str, *args, callees: Iterable[str] = (), record: Iterable[str] = (),
              probes: Iterable[dict] = (), repeat: int = 1, seed: int | None = None,
-             wall_seconds: float | None = None, expected: str | None = None, hint: str = "",
+             wall_seconds: float | None = None, expected: Part = None, hint: Part = None,
              **kwargs) -> Returned:
         """Run ``func`` of the student's module in the sandbox.
 
@@ -107,9 +110,9 @@ class Student:
         the call should have returned, so a crash teaches as much as a wrong answer."""
         __tracebackhide__ = True
         if self.module is None:
-            raise StudentProblem(Outcome.MISSING, _(
-                "{module} is not in your submission, so {func} could not be graded.").format(
-                    module=self.filename, func=func))
+            raise StudentProblem(Outcome.MISSING, msg(
+                "{module} is not in your submission, so {func} could not be graded.",
+                module=self.filename, func=func))
         probes = list(probes)
         names = [p["name"] for p in probes]
         if len(set(names)) != len(names):
@@ -132,10 +135,6 @@ class Student:
             problem = call_problem(result, module=self.filename, func=func, limits=self.sandbox.limits)
             self.budget.after(qualname, problem)
             if expected is not None and result.status == "raised" and problem.outcome is Outcome.CRASHED:
-                lines = [problem.message, _("expected: {0}").format(expected),
-                         _("got:      {0}").format(_("the exception above"))]
-                if hint:
-                    lines.append(_("hint: {0}").format(hint))
-                problem = StudentProblem(problem.outcome, "\n".join(lines))
+                problem = StudentProblem(problem.outcome, problem.feedback.with_call(expected, hint))
             raise problem
         return Returned(result.value, result.values, result.args, result.kwargs, result.probes, result.output)

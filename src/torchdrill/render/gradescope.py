@@ -12,17 +12,18 @@ from pathlib import Path
 
 from ..fsutil import write_atomic
 from ..i18n import gettext_for
+from ..messages import N_
 from ..results import CheckResult, Outcome, SubmissionResult
 
 _LABELS = {
-    Outcome.PASSED: "passed",
-    Outcome.NOT_IMPLEMENTED: "not implemented yet",
-    Outcome.WRONG: "wrong answer",
-    Outcome.CRASHED: "your code crashed",
-    Outcome.TIMEOUT: "time limit",
-    Outcome.MEMORY: "memory limit",
-    Outcome.MISSING: "missing",
-    Outcome.GRADER_ERROR: "grader error (not your fault)",
+    Outcome.PASSED: N_("passed"),
+    Outcome.NOT_IMPLEMENTED: N_("not implemented yet"),
+    Outcome.WRONG: N_("wrong answer"),
+    Outcome.CRASHED: N_("your code crashed"),
+    Outcome.TIMEOUT: N_("time limit"),
+    Outcome.MEMORY: N_("memory limit"),
+    Outcome.MISSING: N_("missing"),
+    Outcome.GRADER_ERROR: N_("grader error (not your fault)"),
 }
 
 
