@@ -1,6 +1,7 @@
 """The graders graded: every right variant earns full marks, every wrong one loses its own stub's
 points and no other stub's, and its feedback says what was expected and what came back, with no
-grader source and no solution text in it.  All variants are graded in one batch through the CLI.
+grader source and no solution text in it, in Korean prose (graded with ``--lang ko``) and, rendered
+again from the stored structure, in English.  All variants are graded in one batch through the CLI.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from collections import Counter
 import pytest
 
 from corpus_support import grader_lines, solution_lines, splice, variants
+from language_support import english_prose, hangul
+from torchdrill.messages import Feedback, Msg
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3000)]   # one batch grades the whole corpus (minutes)
 
@@ -29,7 +32,7 @@ def graded(root, tmp_path_factory):
         (d / f"{v.chapter}.py").write_text(splice(solution, v.path.read_text(encoding="utf-8"), v.stub))
         subs.append(str(d))
     out = base / "out"
-    proc = subprocess.run([sys.executable, "-m", "torchdrill", "grade", *subs, "--out", str(out), "--lang", "en",
+    proc = subprocess.run([sys.executable, "-m", "torchdrill", "grade", *subs, "--out", str(out), "--lang", "ko",
                            "--no-progress"], cwd=root, capture_output=True, text=True, timeout=3000)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return {v.name: json.loads((out / f"{v.name}.json").read_text()) for v in VARIANTS}
@@ -131,8 +134,8 @@ def test_wrong_variant_loses_only_its_own_points(v, graded, root):
     others = {s: [t["name"] for t in ts if t["score"] < t["max_score"]] for s, ts in stubs.items() if s != v.stub}
     assert not {s: n for s, n in others.items() if n}, f"{v.description}: other stubs lost points: {others}"
     failed = [t for t in own if t["status"] == "failed"]
-    teaching = [t for t in failed if "expected" in t["output"] and "got" in t["output"]]
-    crashed = [t for t in failed if "your code crashed" in t["output"] or "time limit" in t["output"]]
+    teaching = [t for t in failed if {"expected", "got"} <= set(t["extra_data"]["feedback"])]
+    crashed = [t for t in failed if {"crashed", "timeout"} & set(t["tags"])]
     assert teaching or crashed, f"{v.description}: no failed check says what was expected and what came back"
     solution = (root / "solutions" / f"{v.chapter}.py").read_text(encoding="utf-8")
     grader = (root / "graders" / f"test_{v.chapter}.py").read_text(encoding="utf-8")
@@ -143,3 +146,27 @@ def test_wrong_variant_loses_only_its_own_points(v, graded, root):
         for line in secret:
             assert line not in t["output"], f"{t['name']} leaks {line!r}"
         assert "graders/" not in t["output"] and "solutions/" not in t["output"]
+
+
+def _failed_with_structure(result: dict) -> list[tuple[dict, dict]]:
+    return [(t, t["extra_data"]) for t in result["tests"] if t["status"] == "failed"]
+
+
+@pytest.mark.parametrize("v", [v for v in VARIANTS if v.kind == "wrong"], ids=lambda v: v.name)
+def test_wrong_variant_feedback_is_korean_prose(v, graded):
+    """Graded with --lang ko: the title, the outcome label, the summary, what was expected, what came
+    back and the hint are Korean; only code, identifiers, numbers and the student's own code lines and
+    exception text may stay as they are."""
+    for t, extra in _failed_with_structure(graded[v.name]):
+        english = english_prose(t["name"].split(":", 1)[1] + "\n" + t["output"], extra["feedback"])
+        assert not english, f"{t['name']}: English prose {english} in\n{t['output']}"
+
+
+@pytest.mark.parametrize("v", [v for v in VARIANTS if v.kind == "wrong"], ids=lambda v: v.name)
+def test_wrong_variant_feedback_renders_again_in_english(v, graded):
+    """The same results read in English from the stored structure: no Korean left."""
+    for t, extra in _failed_with_structure(graded[v.name]):
+        structure = extra["feedback"]
+        text = Msg(extra["title_id"]).render("en") + "\n" + Feedback.from_data(structure).render("en")
+        korean = hangul(text, structure)
+        assert not korean, f"{t['name']}: Korean {korean} in\n{text}"
