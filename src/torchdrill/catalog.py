@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .i18n import DOMAIN, LOCALE_DIR
+from .i18n import DOMAIN, LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE
 
 GETTEXT_FUNCS = {"_": 1, "gettext": 1, "N_": 1, "msg": 1, "Msg": 1, "ngettext": 2}
 FEEDBACK_POSITIONAL = {"wrong": (0, 1, 2, 3), "expect": (1, 2, 3, 4), "of": (0, 1, 2, 3), "check": (1,),
@@ -239,13 +239,27 @@ def update(project_root: Path, lang: str = "ko") -> list[str]:
 
     template = extract_catalog(project_root)
     po = po_path(lang)
+    if not po.is_file():
+        _new_po(po, lang)
     catalog = merged(po)
     before = {m.id for m in catalog if m.id}
     catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
     catalog.obsolete.clear()
+    if lang == SOURCE_LANGUAGE:
+        for m in catalog:           # the ids are English: an entry starts as its id, then may be reworded
+            if m.id and not (m.string if isinstance(m.string, str) else m.string and all(m.string)):
+                m.string = m.id
+            m.flags.discard("fuzzy")
     _write_po(po, catalog)
     return sorted((m.id if isinstance(m.id, str) else m.id[0]) for m in catalog
                   if m.id and m.id not in before)
+
+
+def _new_po(po: Path, lang: str) -> None:
+    from babel.messages.catalog import Catalog
+
+    po.parent.mkdir(parents=True, exist_ok=True)
+    _write_po(po, Catalog(locale=lang, domain=DOMAIN, project="torchdrill", charset="utf-8"))
 
 
 def compile_catalog(lang: str = "ko") -> Path:
@@ -255,9 +269,9 @@ def compile_catalog(lang: str = "ko") -> Path:
 
 
 def problems(project_root: Path, lang: str = "ko", *, scope: str = "all") -> list[str]:
-    """Why the catalog is not ready, one line each: an id the code uses that the .po lacks, an
-    engine id left untranslated or fuzzy, a stale .mo.  ``scope``: "engine" (ids used by the
-    engine, and the .mo), "graders" (ids used only by graders/) or "all"."""
+    """Why the catalog is not ready, one line each: an id the code uses that the .po lacks or has
+    untranslated or fuzzy, a stale .mo.  ``scope``: "engine" (ids used by the engine, and the .mo),
+    "graders" (ids used only by graders/) or "all"."""
     catalog = merged(po_path(lang))
     entries = {(m.id if isinstance(m.id, str) else m.id[0]): m for m in catalog if m.id}
     engine = Path(__file__).resolve().parent
@@ -268,9 +282,9 @@ def problems(project_root: Path, lang: str = "ko", *, scope: str = "all") -> lis
             continue
         entry = entries.get(msgid)
         if entry is None:
-            out.append(f"missing from {po_path(lang).name}: {msgid!r} (used at {where[0]})")
-        elif in_engine and (entry.fuzzy or not (entry.string if isinstance(entry.string, str) else all(entry.string))):
-            out.append(f"not translated (or fuzzy): {msgid!r} (used at {where[0]})")
+            out.append(f"missing from {lang}/{po_path(lang).name}: {msgid!r} (used at {where[0]})")
+        elif (entry.fuzzy or not (entry.string if isinstance(entry.string, str) else all(entry.string))):
+            out.append(f"not translated (or fuzzy) in {lang}: {msgid!r} (used at {where[0]})")
     mo = mo_path(lang)
     if scope != "graders" and (not mo.is_file() or read_mo(mo.read_bytes()) != read_mo(compiled(po_path(lang)))):
         out.append(f"{mo.name} is stale: it was not compiled from the current {po_path(lang).name}")
@@ -283,21 +297,25 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m torchdrill.catalog", description=__doc__.split("\n\n")[0])
     p.add_argument("action", choices=["update", "compile", "check", "fold"])
     p.add_argument("--root", type=Path, default=Path("."), help="the project root (holding graders/)")
-    p.add_argument("--lang", default="ko")
+    p.add_argument("--lang", default="ko", help="one language, or all")
     args = p.parse_args(argv)
+    languages = LANGUAGES if args.lang == "all" else (args.lang,)
     if args.action == "update":
-        new = update(args.root, args.lang)
-        print(f"{po_path(args.lang)}: {len(new)} new message(s) to translate")
-        for msgid in new:
-            print(f"  {msgid!r}")
+        for lang in languages:
+            new = update(args.root, lang)
+            print(f"{po_path(lang)}: {len(new)} new message(s)" + (" to translate" if lang != SOURCE_LANGUAGE else ""))
+            for msgid in new if lang != SOURCE_LANGUAGE else ():
+                print(f"  {msgid!r}")
         return 0
     if args.action == "fold":
-        print(f"folded {len(fold(args.lang))} part(s) into {po_path(args.lang)}")
+        for lang in languages:
+            print(f"folded {len(fold(lang))} part(s) into {po_path(lang)}")
         return 0
     if args.action == "compile":
-        print(f"wrote {compile_catalog(args.lang)}")
+        for lang in languages:
+            print(f"wrote {compile_catalog(lang)}")
         return 0
-    found = problems(args.root, args.lang)
+    found = [line for lang in languages for line in problems(args.root, lang)]
     for line in found:
         print(line, file=sys.stderr)
     return 1 if found else 0

@@ -1,6 +1,7 @@
 """Student-facing words in Korean and English, through the standard gettext machinery.
 
-Message ids are the English text; ``locale/ko/LC_MESSAGES/torchdrill.mo`` holds the Korean.
+Message ids are the English text (:mod:`torchdrill.messages`); ``locale/<lang>/LC_MESSAGES/torchdrill.mo``
+holds each language, English included (so English wording can change without changing an id).
 The language is chosen by ``--lang``, then the course default, then the environment's locale.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 DOMAIN = "torchdrill"
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("ko", "en")
+SOURCE_LANGUAGE = "en"      # the language of the message ids
 
 
 @lru_cache(maxsize=None)
