@@ -224,8 +224,8 @@ class Feedback:
         if self.trace:
             out.append(Msg("where (your code):").render(lang))
             out += [f.render(lang) for f in self.trace]
-        for label, part in (("expected: {0}", self.expected), ("got:      {0}", self.got),
-                            ("hint: {0}", self.hint)):
+        for label, part in ((N_("expected: {0}"), self.expected), (N_("got:      {0}"), self.got),
+                            (N_("hint: {0}"), self.hint)):
             if part is not None:
                 out.append(_lookup(label, lang).format(part.render(lang)))
         return out
