@@ -175,19 +175,22 @@ class GradingSession:
 
     def _result(self, sub: Submission, staged, job, started: float) -> SubmissionResult:
         from .grade import assemble
+        from .messages import msg
         from .submission import display_name
 
         checks = assemble(self.course, job.records, lang=self.lang, chapters=job.chapters, stubs=job.stubs,
                           visible_only=job.visible_only)
         info = self.info
-        notes = list(staged.notes)
+        notes = list(staged.note_msgs)
         if info and not info.get("isolated"):
-            notes.append(f"sandbox isolation reduced: {info.get('reason', '')}")
+            notes.append(msg("sandbox isolation reduced: {reason}", reason=str(info.get("reason", ""))))
         elif info and not info.get("cgroup"):
-            notes.append(f"sandbox isolation reduced: no memory cgroup ({info.get('cgroup_reason', '')})")
+            notes.append(msg("sandbox isolation reduced: no memory cgroup ({reason})",
+                             reason=str(info.get("cgroup_reason", ""))))
         return SubmissionResult(
             submission=sub.name or display_name(sub.path), checks=checks, device=str(self.device), lang=self.lang,
-            seconds=round(time.monotonic() - started, 3), notes=tuple(notes),
+            seconds=round(time.monotonic() - started, 3), notes=tuple(m.render(self.lang) for m in notes),
+            note_msgs=tuple(notes),
             extra={"isolated": bool(info.get("isolated")), "torch": info.get("torch", ""),
                    "cgroup": bool(info.get("cgroup")), "memory_peak_mb": round(self.sandbox.memory_peak / 2**20, 1),
                    "grader_errors": [r.nodeid + ": " + r.staff for r in job.records.values() if r.staff][:20]

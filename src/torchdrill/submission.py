@@ -5,8 +5,9 @@ single chapter file, or a Jupyter notebook.  Nothing is followed or trusted: sym
 links (a file whose link count is above 1 may be another file's contents) are skipped, sizes are
 capped, notebooks are read with nbformat and only their code cells kept.  Parsing that blows up
 in this trusted process (a source nested too deeply for Python's parser, a notebook's JSON
-nested too deeply) is the student's problem, said in a note, never a grader error.  File names
-shown in notes go through :func:`~torchdrill.safe_text.printable` (a name can hold any byte).
+nested too deeply) is the student's problem, said in a note, never a grader error.  Notes are
+messages (:class:`~torchdrill.messages.Msg`), rendered in the reader's language where they are
+shown; file names in them go through :func:`~torchdrill.safe_text.printable` (a name can hold any byte).
 The staged copies live in the sandbox's scratch folder, readable but not writable by student code.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .fsutil import safe_file_name
-from .i18n import gettext_for
+from .messages import Msg, msg
 from .safe_text import printable
 
 MAX_FILE_BYTES = 2 << 20
@@ -30,7 +31,13 @@ MAX_DEPTH = 3
 @dataclass
 class Staged:
     files: dict[str, Path] = field(default_factory=dict)      # chapter id -> staged file
-    notes: list[str] = field(default_factory=list)            # what the student should know
+    note_msgs: list[Msg] = field(default_factory=list)        # what the student should know, as messages
+    lang: str = "en"
+
+    @property
+    def notes(self) -> list[str]:
+        """The notes in the language staging was asked for."""
+        return [m.render(self.lang) for m in self.note_msgs]
 
 
 def _chapter_for_name(stem: str, chapters: list[str]) -> str | None:
@@ -90,38 +97,38 @@ def notebook_to_source(raw: bytes) -> str:
     return code_cells_to_source([str(c.get("source", "")) for _, c in cells], [i for i, _ in cells])
 
 
-def _read_regular(path: Path, _) -> tuple[bytes | None, str | None]:
+def _read_regular(path: Path) -> tuple[bytes | None, Msg | None]:
     name = printable(path.name)
     try:
         st = os.lstat(path)
     except OSError as exc:
-        return None, _("{name}: cannot be read ({err}).").format(name=name, err=exc.strerror)
+        return None, msg("{name}: cannot be read ({err}).", name=name, err=exc.strerror)
     if stat.S_ISLNK(st.st_mode):
-        return None, _("{name}: is a symbolic link and was skipped (submit the file itself).").format(name=name)
+        return None, msg("{name}: is a symbolic link and was skipped (submit the file itself).", name=name)
     if not stat.S_ISREG(st.st_mode):
-        return None, _("{name}: is not a regular file and was skipped.").format(name=name)
+        return None, msg("{name}: is not a regular file and was skipped.", name=name)
     try:
         # O_NONBLOCK: a FIFO swapped in after the lstat must not block us; what was opened is
         # checked again below.
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        return None, _("{name}: cannot be read ({err}).").format(name=name, err=exc.strerror)
+        return None, msg("{name}: cannot be read ({err}).", name=name, err=exc.strerror)
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):
-            return None, _("{name}: is not a regular file and was skipped.").format(name=name)
+            return None, msg("{name}: is not a regular file and was skipped.", name=name)
         if st.st_nlink > 1:      # the same contents under another name: maybe someone else's file
-            return None, _("{name}: is a hard link to another file and was skipped (submit the file itself).").format(
-                name=name)
+            return None, msg("{name}: is a hard link to another file and was skipped (submit the file itself).",
+                             name=name)
         if st.st_size > MAX_FILE_BYTES:
-            return None, _("{name}: is larger than {mb} MB and was skipped.").format(name=name, mb=MAX_FILE_BYTES >> 20)
+            return None, msg("{name}: is larger than {mb} MB and was skipped.", name=name, mb=MAX_FILE_BYTES >> 20)
         data = f.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        return None, _("{name}: is larger than {mb} MB and was skipped.").format(name=name, mb=MAX_FILE_BYTES >> 20)
+        return None, msg("{name}: is larger than {mb} MB and was skipped.", name=name, mb=MAX_FILE_BYTES >> 20)
     return data, None
 
 
-def _candidates(root: Path, notes: list[str], _) -> list[Path]:
+def _candidates(root: Path, notes: list[Msg]) -> list[Path]:
     """Files under ``root`` that may hold chapters, breadth first, symlinked folders not entered."""
     found, seen, queue = [], 0, [(root, 0)]
     while queue:
@@ -133,15 +140,15 @@ def _candidates(root: Path, notes: list[str], _) -> list[Path]:
         for e in entries:
             seen += 1
             if seen > MAX_ENTRIES:
-                notes.append(_("the submission has more than {n} files; only the first {n} were looked at.").format(
-                    n=MAX_ENTRIES))
+                notes.append(msg("the submission has more than {n} files; only the first {n} were looked at.",
+                                 n=MAX_ENTRIES))
                 return found
             if e.name.startswith(".") or e.name == "__pycache__":
                 continue
             if e.is_symlink():
                 if e.name.endswith((".py", ".ipynb")):
-                    notes.append(_("{name}: is a symbolic link and was skipped (submit the file itself).").format(
-                        name=printable(e.name)))
+                    notes.append(msg("{name}: is a symbolic link and was skipped (submit the file itself).",
+                                     name=printable(e.name)))
                 continue
             if e.is_dir(follow_symlinks=False) and depth < MAX_DEPTH:
                 queue.append((Path(e.path), depth + 1))
@@ -156,32 +163,32 @@ def stage(submission: Path, into: Path, chapters: list[str], lang: str = "en",
 
     ``stubs_by_chapter`` (from course.yml) places a lone file or a notebook that is not named
     after a chapter by the stubs it defines."""
-    _ = gettext_for(lang)
-    out = Staged()
+    out = Staged(lang=lang)
+    notes = out.note_msgs
     try:
         st = os.lstat(submission)
     except OSError:
-        out.notes.append(_("{name}: not found.").format(name=printable(submission.name)))
+        notes.append(msg("{name}: not found.", name=printable(submission.name)))
         return out
     if stat.S_ISLNK(st.st_mode):
-        out.notes.append(_("{name}: is a symbolic link and was skipped (submit the file itself).").format(
-            name=printable(submission.name)))
+        notes.append(msg("{name}: is a symbolic link and was skipped (submit the file itself).",
+                         name=printable(submission.name)))
         return out
-    files = _candidates(submission, out.notes, _) if stat.S_ISDIR(st.st_mode) else [submission]
+    files = _candidates(submission, notes) if stat.S_ISDIR(st.st_mode) else [submission]
     for path in files:
-        raw, problem = _read_regular(path, _)
+        raw, problem = _read_regular(path)
         if problem:
-            out.notes.append(problem)
+            notes.append(problem)
             continue
         if path.suffix == ".ipynb":
             try:
                 text = notebook_to_source(raw)
             except PARSE_BLOWUPS as exc:
-                out.notes.append(_too_deep(path, exc, _))
+                notes.append(_too_deep(path, exc))
                 continue
             except Exception as exc:  # nbformat raises many kinds: all mean "not a usable notebook"
-                out.notes.append(_("{name}: is not a valid notebook ({err}); it was not graded.").format(
-                    name=printable(path.name), err=type(exc).__name__))
+                notes.append(msg("{name}: is not a valid notebook ({err}); it was not graded.",
+                                 name=printable(path.name), err=type(exc).__name__))
                 continue
             data = text.encode("utf-8")
         else:
@@ -198,19 +205,19 @@ def stage(submission: Path, into: Path, chapters: list[str], lang: str = "en",
             # A lone file or a notebook not named after a chapter: place it by the stubs it defines.
             defined = _defined_functions(text)
             if defined is None:
-                out.notes.append(_too_deep(path, RecursionError(), _))
+                notes.append(_too_deep(path, RecursionError()))
                 continue
             known = stubs_by_chapter or {}
             targets = [c for c in chapters if c in known and defined & known[c]]
         if not targets:
             if len(files) == 1:
-                out.notes.append(_("{name}: no chapter recognised (name the file like ex07_optimization.py).").format(
-                    name=printable(path.name)))
+                notes.append(msg("{name}: no chapter recognised (name the file like ex07_optimization.py).",
+                                 name=printable(path.name)))
             continue
         for ch in targets:
             if ch in out.files:
-                out.notes.append(_("{name}: {chapter} was already found in another file; this one was ignored.").format(
-                    name=printable(path.name), chapter=ch))
+                notes.append(msg("{name}: {chapter} was already found in another file; this one was ignored.",
+                                 name=printable(path.name), chapter=ch))
                 continue
             dest = into / f"{ch}.py"
             dest.write_bytes(data)
@@ -219,10 +226,10 @@ def stage(submission: Path, into: Path, chapters: list[str], lang: str = "en",
     return out
 
 
-def _too_deep(path: Path, exc: BaseException, _) -> str:
-    return _("{name}: is nested too deeply or is too large for Python to read ({err}); it was not graded. "
-             "Simplify the code (fewer nested brackets or calls, shorter expressions).").format(
-        name=printable(path.name), err=type(exc).__name__)
+def _too_deep(path: Path, exc: BaseException) -> Msg:
+    return msg("{name}: is nested too deeply or is too large for Python to read ({err}); it was not graded. "
+               "Simplify the code (fewer nested brackets or calls, shorter expressions).",
+               name=printable(path.name), err=type(exc).__name__)
 
 
 def display_name(path: Path) -> str:

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import translation
+from ..messages import GRADER_ERROR
 from ..results import CheckResult, Outcome, SubmissionResult
 from ..safe_text import terminal
 from .gradescope import outcome_label
@@ -117,15 +118,21 @@ def print_check(result: SubmissionResult, rows: list[StubRow], titles: dict[str,
                 console.print(head)
                 _print_indented(console, terminal(c.message), 4)
         console.print()
-    for note in result.notes:
-        if note.startswith("sandbox isolation reduced"):
-            continue        # expected on a student's machine: not theirs to act on
+    for note in _student_notes(result):
         console.print(Text(terminal(f"• {note}"), style="yellow"))
     if result.error:
-        console.print(Text(_("grader error: this is not your fault, please tell the course staff."), style="bold red"))
+        console.print(Text(_(GRADER_ERROR), style="bold red"))
     all_passed = all(r.outcome in (Outcome.PASSED, None) for r in rows)
     for i, line in enumerate(summary(rows, result.lang)):
         console.print(Text(line, style=("bold green" if all_passed else "bold") if i == 0 else ""))
+
+
+def _student_notes(result: SubmissionResult) -> list[str]:
+    """The notes a student can act on, in the result's language: reduced sandbox isolation is
+    expected on a student's machine and left out."""
+    if result.note_msgs:
+        return [m.render(result.lang) for m in result.note_msgs if not m.id.startswith("sandbox isolation reduced")]
+    return [n for n in result.notes if not n.startswith("sandbox isolation reduced")]
 
 
 def _print_indented(console: Console, message: str, indent: int) -> None:
