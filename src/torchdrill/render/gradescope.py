@@ -2,8 +2,13 @@
 
 Fields as Gradescope documents them: top-level ``score``, ``execution_time``, ``output``,
 ``visibility``, ``stdout_visibility``, ``extra_data``, ``tests``; each test ``name``, ``number``,
-``score``, ``max_score``, ``status``, ``output``, ``visibility``, ``tags``.  Staff-only details
-(grader test ids, grader exceptions) never go into this file.
+``score``, ``max_score``, ``status``, ``output``, ``visibility``, ``tags``, ``extra_data``.  Staff-only
+details (grader test ids, grader exceptions) never go into this file.
+
+The text is in the language graded with; the messages behind it are kept as data where Gradescope
+allows extra data (each test's ``extra_data``: the title id, the feedback, the outcome; the top
+level's ``extra_data.note_msgs``), so ``torchdrill report DIR --lang`` can render the same folder
+in another language (:func:`torchdrill.report.load.result_from_gradescope`).
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from pathlib import Path
 
 from ..fsutil import write_atomic
 from ..i18n import gettext_for
-from ..messages import N_
+from ..messages import GRADER_ERROR, N_
 from ..results import CheckResult, Outcome, SubmissionResult
 
 _LABELS = {
@@ -44,7 +49,18 @@ def test_entry(check: CheckResult, number: str, lang: str) -> dict:
         "output_format": "text",
         "visibility": "visible" if check.visible else "after_published",
         "tags": [check.chapter, check.qualname, check.outcome.value],
+        "extra_data": structure(check),
     }
+
+
+def structure(check: CheckResult) -> dict:
+    """What a test's text is made of, as data: rendering it again in any language needs nothing else."""
+    data: dict = {"outcome": check.outcome.value}
+    if check.title_id:
+        data["title_id"] = check.title_id
+    if check.feedback is not None:
+        data["feedback"] = check.feedback.to_data()
+    return data
 
 
 def results_json(result: SubmissionResult) -> dict:
@@ -59,7 +75,7 @@ def results_json(result: SubmissionResult) -> dict:
     lines = [_("Score: {score:g} / {max:g}").format(score=result.score, max=result.max_score)]
     lines += list(result.notes)
     if result.error:
-        lines.append(_("grader error: this is not your fault, please tell the course staff."))
+        lines.append(_(GRADER_ERROR))
     return {
         "score": result.score,
         "execution_time": round(result.seconds, 3),
@@ -75,6 +91,7 @@ def results_json(result: SubmissionResult) -> dict:
             # measured, like execution_time: the highest memory a sandboxed child of this submission
             # held, as its memory cgroup counted it (0 where there is no cgroup)
             "memory_peak_mb": result.extra.get("memory_peak_mb", 0),
+            "note_msgs": [m.to_data() for m in result.note_msgs],
         },
         "tests": tests,
     }

@@ -7,7 +7,9 @@ Two sources, best first:
    (grader test ids, grader errors);
 2. the per-submission Gradescope files ``DIR/<name>.json`` (the stable contract), turned back into
    results: chapter, qualified stub name and outcome come from each test's ``tags``, the title from
-   its ``name``, the message from its ``output`` less the ``[label] `` prefix.
+   its ``name``, the message from its ``output`` less the ``[label] `` prefix, and the messages as
+   data (title id, feedback, notes) from ``extra_data``, so the result renders in any language
+   (:meth:`~torchdrill.results.SubmissionResult.localized`).
 
 A submission is read from the state when the state has it, else from its JSON file, so a folder
 graded by an older torchdrill, copied without its state, or holding some hand-written results
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..messages import Feedback, Msg
 from ..results import CheckResult, Outcome, SubmissionResult
 
 STATE_FILE = ".torchdrill-state.sqlite"      # the same name as state.STATE_FILE (not imported: keep this light)
@@ -86,14 +89,20 @@ def result_from_gradescope(d: Any, name: str = "") -> SubmissionResult | None:
         full = str(t.get("name", ""))
         title = full[len(qual) + 2:] if full.startswith(qual + ": ") else full
         message = "" if outcome.passed else _LABEL.sub("", str(t.get("output", "")), count=1)
+        data = t.get("extra_data") if isinstance(t.get("extra_data"), dict) else {}
+        title_id = data.get("title_id") if isinstance(data.get("title_id"), str) else ""
+        feedback = Feedback.from_data(data["feedback"]) if isinstance(data.get("feedback"), dict) else None
         checks.append(CheckResult(chapter, stub, title, outcome, float(t.get("score", 0.0)),
-                                  float(t.get("max_score", 0.0)), t.get("visibility") == "visible", message))
+                                  float(t.get("max_score", 0.0)), t.get("visibility") == "visible", message,
+                                  title_id=title_id, feedback=feedback))
     lines = str(d.get("output", "")).splitlines()
     failed = bool(extra.get("grading_failed"))
     notes = tuple(lines[1:-1] if failed and len(lines) > 1 else lines[1:])
+    note_msgs = tuple(Msg.from_data(m) for m in extra.get("note_msgs") or ())
     return SubmissionResult(
         submission=str(extra.get("submission") or name), checks=tuple(checks), device=str(extra.get("device", "cpu")),
         lang=str(extra.get("lang", "en")), seconds=float(d.get("execution_time", 0.0) or 0.0), notes=notes,
+        note_msgs=note_msgs if len(note_msgs) == len(notes) else (),
         error="grading failed" if failed else "",
         extra={"isolated": bool(extra.get("isolated")), "torch": str(extra.get("torch", ""))},
     )
