@@ -177,7 +177,11 @@ def test_minimal_pyproject_for_an_installed_engine():
 def test_fallback_results_are_valid_gradescope_results():
     r = fallback_results(POINTS, "ko")
     validate(r)
-    assert r["score"] == 0 and r["tests"][0]["max_score"] == POINTS and "조교" in r["output"]
+    assert r["score"] == 0 and r["tests"][0]["max_score"] == POINTS
+    assert r["output"] == "채점기 오류: 여러분의 잘못이 아닙니다. 강의 담당자에게 알려 주세요."
+    assert r["tests"][0]["output"] == "[채점기 오류 (여러분의 잘못이 아님)] " + r["output"]
+    english = fallback_results(POINTS, "en")["output"]
+    assert english == "grader error: this is not your fault, please tell the course staff."
 
 
 def test_run_autograder_writes_a_result_even_when_torchdrill_cannot_run(tmp_path, autograder_zip):

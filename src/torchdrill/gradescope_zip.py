@@ -155,11 +155,11 @@ class ZipContents:
 
 def fallback_results(points: float, lang: str) -> dict:
     """The results.json run_autograder writes when torchdrill itself could not run."""
-    message = {
-        "ko": "채점기 오류: 학생 잘못이 아닙니다. 조교에게 알려 주세요.",
-        "en": "grader error: this is not your fault, please tell the course staff.",
-    }
-    text = message.get(lang, message["en"])
+    from .messages import GRADER_ERROR, render
+    from .render.gradescope import outcome_label
+    from .results import Outcome
+
+    text, label = render(GRADER_ERROR, lang), outcome_label(Outcome.GRADER_ERROR, lang)
     return {
         "score": 0.0,
         "output": text,
@@ -168,7 +168,7 @@ def fallback_results(points: float, lang: str) -> dict:
         "stdout_visibility": "hidden",
         "extra_data": {"grading_failed": True},
         "tests": [{"name": "torchdrill: grading", "number": "0.1", "score": 0.0, "max_score": round(points, 4),
-                   "status": "failed", "output": f"[grader error (not your fault)] {text}", "output_format": "text",
+                   "status": "failed", "output": f"[{label}] {text}", "output_format": "text",
                    "visibility": "visible", "tags": ["grader_error"]}],
     }
 

@@ -13,7 +13,8 @@ HTML in Jupyter, text elsewhere, in the course's language, with the count of hid
 The cell never raises: whatever goes wrong is said in the output.
 
 The course is ``$TORCHDRILL_COURSE`` or the course.yml found upward from the kernel's working
-folder (the bundle's ``notebooks/`` sits beside its course.yml).  Standard library and IPython only.
+folder (the bundle's ``notebooks/`` sits beside its course.yml).  Standard library, IPython and
+torchdrill's light message modules only (messages, i18n: no torch, no yaml).
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+
+from .messages import msg
 
 COURSE_ENV = "TORCHDRILL_COURSE"
 LANG_ENV = "TORCHDRILL_LANG"
@@ -153,6 +156,14 @@ def _show(reply: dict) -> None:
     display(data, raw=True, metadata=meta)
 
 
+def _said(message, lang: str | None) -> str:
+    """A message in the check's language when it was asked for, else in every language, a line each
+    (the course's language is only known to the grading process)."""
+    from .render import in_language
+
+    return in_language(message, lang, sep="\n")
+
+
 def _problem(target: str, text: str) -> dict:
     return {"target": target, "ok": False, "checks": [], "error": True, "text": text,
             "html": "<pre>" + text.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"}
@@ -171,18 +182,16 @@ def run_check(line: str, log: CellLog) -> dict:
         return _problem(target, f"usage: %{MAGIC} CHAPTER.STUB [--lang ko|en]")
     course = find_course()
     if course is None:
-        return _problem(target, (
-            "torchdrill: course.yml를 찾지 못했습니다. 과제 묶음의 notebooks/ 폴더에서 노트북을 여세요 "
-            f"(Colab: `%cd` 로 그 폴더로 옮기거나 `%env {COURSE_ENV}=묶음 폴더`). / no course.yml found: open the "
-            f"notebook from the bundle's notebooks/ folder (Colab: `%cd` into it, or `%env {COURSE_ENV}=the "
-            "bundle's folder`)."))
+        return _problem(target, _said(msg(
+            "torchdrill: no course.yml found: open the notebook from the bundle's notebooks/ folder (Colab: `%cd` "
+            "into it, or `%env {env}=FOLDER` with the bundle's folder).", env=COURSE_ENV), lang))
     request = {"course": str(course), "target": target, "lang": lang, "cells": log.sources()}
     try:
         reply = _grader.ask(request)
     except Exception as exc:  # never a traceback in the student's notebook for our own failure
-        return _problem(target, f"torchdrill: the check did not run ({type(exc).__name__}: {exc}); this is not "
-                                "your fault, please tell the course staff. / 검사가 실행되지 않았습니다. 학생의 "
-                                "잘못이 아니니 담당자에게 알려 주세요.")
+        return _problem(target, _said(msg(
+            "torchdrill: the check did not run ({error}); this is not your fault, please tell the course staff.",
+            error=f"{type(exc).__name__}: {exc}"), lang))
     reply["target"] = target
     return reply
 

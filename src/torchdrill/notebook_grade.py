@@ -125,9 +125,13 @@ def _capture():
         check_table.stub_rows = real
 
 
-def failure(exc: BaseException) -> dict:
-    text = (f"torchdrill: the check did not run ({type(exc).__name__}: {exc}); this is not your fault, "
-            "please tell the course staff. / 검사가 실행되지 않았습니다. 학생의 잘못이 아니니 담당자에게 알려 주세요.")
+def failure(exc: BaseException, lang: str | None = None) -> dict:
+    """The reply when the check itself broke: in ``lang`` when known, else in every language."""
+    from .messages import msg
+    from .render import in_language
+
+    text = in_language(msg("torchdrill: the check did not run ({error}); this is not your fault, please tell the "
+                           "course staff.", error=f"{type(exc).__name__}: {exc}"), lang, sep="\n")
     return {"ok": False, "status": 2, "html": "", "text": text, "checks": [], "error": True}
 
 
@@ -137,11 +141,14 @@ def serve(requests, replies) -> None:
         for line in requests:
             if not line.strip():
                 continue
+            lang = None
             try:
-                reply = grader.check(json.loads(line))
+                request = json.loads(line)
+                lang = request.get("lang") or os.environ.get("TORCHDRILL_LANG")
+                reply = grader.check(request)
             except Exception as exc:
                 traceback.print_exc(file=sys.stderr)
-                reply = failure(exc)
+                reply = failure(exc, lang)
             replies.write(json.dumps(reply, ensure_ascii=False) + "\n")
             replies.flush()
     finally:

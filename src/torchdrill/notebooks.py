@@ -22,6 +22,9 @@ import tempfile
 from pathlib import Path
 
 from .course import Chapter, Course
+from .i18n import LANGUAGES
+from .messages import N_, msg, render
+from .render import bilingual
 
 #: the magic a check cell runs, and the extension that defines it
 CHECK_MAGIC = "torchdrill_check"
@@ -33,19 +36,23 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 _LOCKED = {"editable": False, "deletable": False}
 
 
+def _comments(*messages) -> list[str]:
+    """Comment lines: each message in every language (students read the notebook in either)."""
+    return [f"# {render(m, lang)}" for m in messages for lang in LANGUAGES]
+
+
 def load_cell_source() -> str:
     return "\n".join([
-        "# 먼저 이 셀을 실행하세요: 아래 검사 셀이 쓰는 torchdrill 확장을 불러옵니다.",
-        "# Run this cell first: it loads the torchdrill extension the check cells below use.",
+        *_comments(N_("Run this cell first: it loads the torchdrill extension the check cells below use.")),
         f"%load_ext {EXTENSION}",
     ])
 
 
 def check_cell_source(chapter: Chapter, stub: str) -> str:
     return "\n".join([
-        f"# 검사 / Check: {stub}",
-        "# 위 함수를 공개된 검사로 확인합니다(샌드박스에서 실행). 숨겨진 검사는 제출한 뒤 채점할 때 실행됩니다.",
-        "# Runs the visible checks on the function above (in the sandbox). Hidden checks run when your work is graded.",
+        "# " + bilingual(msg("Check: {stub}", stub=stub)),
+        *_comments(N_("Runs the visible checks on the function above (in the sandbox). Hidden checks run when "
+                      "your work is graded.")),
         f"%load_ext {EXTENSION}",
         f"%{CHECK_MAGIC} {chapter.qualname(stub)}",
     ])
@@ -56,6 +63,11 @@ def intro_markdown(course: Course, chapter: Chapter, module_doc: str) -> str:
     if lines and lines[0].lower().startswith(chapter.id.split("_")[0]):
         lines = lines[1:]                  # the docstring's own title line repeats the heading
     stubs = ", ".join(f"`{s}`" for s in chapter.stubs)
+    how = msg("Complete the {n} functions ({stubs}): in each, replace the `raise NotImplementedError(...)` line "
+              "with your code and run the cell, then run the check cell right below it: the visible checks' "
+              "results appear as a table. The checks run in torchdrill's sandbox, not in this kernel. Hidden "
+              "checks run as well when your work is graded. You can hand in the finished notebook (`.ipynb`) as "
+              "it is.", n=len(chapter.stubs), stubs=stubs)
     return "\n".join([
         f"# {chapter.id}: {chapter.title.ko} / {chapter.title.en}",
         "",
@@ -65,16 +77,7 @@ def intro_markdown(course: Course, chapter: Chapter, module_doc: str) -> str:
         "",
         "---",
         "",
-        f"함수 {len(chapter.stubs)}개({stubs})를 완성하세요. 함수마다 `raise NotImplementedError(...)` 줄을 "
-        "여러분의 코드로 바꾸고 그 셀을 실행한 뒤, 바로 아래의 검사 셀을 실행하면 공개된 검사의 결과가 표로 "
-        "나옵니다. 검사는 이 커널이 아니라 torchdrill의 샌드박스에서 실행됩니다. 숨겨진 검사는 제출한 뒤 "
-        "채점할 때 더 실행됩니다. 다 끝낸 노트북(`.ipynb`)을 그대로 제출할 수 있습니다.",
-        "",
-        f"Complete the {len(chapter.stubs)} functions ({stubs}): in each, replace the "
-        "`raise NotImplementedError(...)` line with your code and run the cell, then run the check cell "
-        "right below it: the visible checks' results appear as a table. The checks run in torchdrill's "
-        "sandbox, not in this kernel. Hidden checks run as well when your work is graded. You can hand in "
-        "the finished notebook (`.ipynb`) as it is.",
+        bilingual(how, sep="\n\n"),
     ])
 
 

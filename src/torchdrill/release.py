@@ -34,7 +34,9 @@ from pathlib import Path
 
 from .course import COURSE_FILE, Course, load_course
 from .errors import CourseError, UsageError
+from .messages import N_, msg, render
 from .notebooks import write_notebooks
+from .render import bilingual
 from .visible import Stripped, _norm, bundle_grader, check_mark, safe_grader, solution_in, strip_hidden
 from .wheel import ENGINE_EXCLUDE, build_wheel
 
@@ -121,7 +123,7 @@ def check_counts(course: Course) -> dict[str, dict[str, int]]:
 
 INSTALL_SH = """\
 #!/usr/bin/env bash
-# 설치 / Install (Linux, macOS): makes .venv beside this file, installs torch {torch} when it is
+# {t_install} (Linux, macOS): makes .venv beside this file, installs torch {torch} when it is
 # missing (Linux: the CPU build; macOS: the default wheel, which has MPS), then the checker
 # (engine/{wheel}).  Windows: install.ps1.
 # Run it again any time: it only adds what is missing.
@@ -131,30 +133,30 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON="${{PYTHON:-python3}}"
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-    echo "Python 3.10 이상이 필요합니다 / Python 3.10 or newer is needed ($PYTHON)." >&2
+    echo "{t_python} ($PYTHON)." >&2
     exit 1
 fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
     if [ "$(uname -s)" = Darwin ]; then       # macOS: PyPI's wheel (Apple silicon: MPS)
-        echo "torch {torch} (MPS) 설치 중 / installing torch {torch} (MPS) ..."
+        echo "{t_torch_mps} ..."
         INDEX="${{TORCH_INDEX_URL-}}"
     else
-        echo "torch {torch} (CPU) 설치 중 / installing torch {torch} (CPU) ..."
+        echo "{t_torch_cpu} ..."
         INDEX="${{TORCH_INDEX_URL-https://download.pytorch.org/whl/cpu}}"
     fi
     .venv/bin/python -m pip install -q "torch=={torch}" ${{INDEX:+--index-url "$INDEX"}}
 fi
-echo "채점기 설치 중 / installing the checker ..."
+echo "{t_checker} ..."
 .venv/bin/python -m pip install -q "engine/{wheel}"
 .venv/bin/python -m pip install -q --no-deps --force-reinstall "engine/{wheel}"
 .venv/bin/torchdrill --version
-echo "준비 완료 / ready: .venv/bin/torchdrill check"
+echo "{t_ready}: .venv/bin/torchdrill check"
 """
 
 
 INSTALL_PS1 = """\
-# 설치 / Install (Windows PowerShell): makes .venv beside this file, installs the CPU build of
+# {t_install} (Windows PowerShell): makes .venv beside this file, installs the CPU build of
 # torch {torch} when it is missing, then the checker (engine\\{wheel}).  Run it again any time.
 #   powershell -ExecutionPolicy Bypass -File install.ps1
 #   $env:PYTHON = "py -3.12"          use another Python (3.10 or newer)
@@ -164,24 +166,39 @@ $py = if ($env:PYTHON) {{ $env:PYTHON -split " " }} else {{ @("python") }}
 $exe, $pre = $py[0], @($py | Select-Object -Skip 1)
 & $exe @pre -c "import sys; sys.exit(sys.version_info < (3, 10))"
 if ($LASTEXITCODE -ne 0) {{
-    Write-Host "Python 3.10 이상이 필요합니다 / Python 3.10 or newer is needed ($exe)."; exit 1
+    Write-Host "{t_python} ($exe)."; exit 1
 }}
 if (-not (Test-Path .venv\\Scripts\\python.exe)) {{ & $exe @pre -m venv .venv; if ($LASTEXITCODE) {{ exit 1 }} }}
 $venv = ".venv\\Scripts\\python.exe"
 & $venv -c "import torch" *> $null
 if ($LASTEXITCODE -ne 0) {{
-    Write-Host "torch {torch} (CPU) 설치 중 / installing torch {torch} (CPU) ..."
+    Write-Host "{t_torch_cpu} ..."
     $index = if ($null -ne $env:TORCH_INDEX_URL) {{ $env:TORCH_INDEX_URL }} else {{ "https://download.pytorch.org/whl/cpu" }}
     if ($index) {{ & $venv -m pip install -q "torch=={torch}" --index-url $index }}
     else {{ & $venv -m pip install -q "torch=={torch}" }}
     if ($LASTEXITCODE) {{ exit 1 }}
 }}
-Write-Host "채점기 설치 중 / installing the checker ..."
+Write-Host "{t_checker} ..."
 & $venv -m pip install -q "engine\\{wheel}"; if ($LASTEXITCODE) {{ exit 1 }}
 & $venv -m pip install -q --no-deps --force-reinstall "engine\\{wheel}"; if ($LASTEXITCODE) {{ exit 1 }}
 & .venv\\Scripts\\torchdrill.exe --version
-Write-Host "준비 완료 / ready: .venv\\Scripts\\torchdrill check"
+Write-Host "{t_ready}: .venv\\Scripts\\torchdrill check"
 """
+
+
+def install_words() -> dict[str, str]:
+    """The install scripts' messages, in every language (a student reads them before any course
+    language is chosen); the scripts keep only ASCII-safe shell around them."""
+    def build(name: str) -> str:
+        return bilingual(msg("installing torch {version} ({build})", version=TORCH_VERSION, build=name))
+
+    return {"t_install": bilingual(N_("Install")), "t_python": bilingual(N_("Python 3.10 or newer is needed")),
+            "t_torch_mps": build("MPS"), "t_torch_cpu": build("CPU"),
+            "t_checker": bilingual(N_("installing the checker")), "t_ready": bilingual(N_("ready"))}
+
+
+def install_script(template: str, wheel: str) -> str:
+    return template.format(torch=TORCH_VERSION, wheel=wheel, **install_words())
 
 
 def student_readme(course: Course, counts: dict[str, dict[str, int]], *, wheel: str = "torchdrill-py3-none-any.whl",
@@ -205,8 +222,12 @@ def student_readme(course: Course, counts: dict[str, dict[str, int]], *, wheel: 
     return env.get_template("student_readme.md.j2").render(
         course=course, first=first, hidden=sum(c["hidden"] for c in counts.values()), colab=colab,
         torch=TORCH_VERSION, wheel=wheel,
-        commands_ko=commands(("모든 장", "한 장", "함수 하나", "영어로 보기"), "en"),
-        commands_en=commands(("every chapter", "one chapter", "one function", "in Korean"), "ko"))
+        commands_ko=commands(tuple(render(n, "ko") for n in (*_COMMAND_NOTES, N_("in English"))), "en"),
+        commands_en=commands(tuple(render(n, "en") for n in (*_COMMAND_NOTES, N_("in Korean"))), "ko"))
+
+
+#: what each of the README's example commands does (the last one, the other language, is added per language)
+_COMMAND_NOTES = (N_("every chapter"), N_("one chapter"), N_("one function"))
 
 
 # --------------------------------------------------------------------------- secrets and the scan
@@ -382,9 +403,9 @@ def release(course: Course, out: Path, *, force: bool = False) -> Release:
         (work / "README.md").write_text(student_readme(course, counts, wheel=wheel.name, bundle=out.name),
                                         encoding="utf-8")
         install = work / "install.sh"
-        install.write_text(INSTALL_SH.format(torch=TORCH_VERSION, wheel=wheel.name), encoding="utf-8")
+        install.write_text(install_script(INSTALL_SH, wheel.name), encoding="utf-8")
         install.chmod(0o755)
-        (work / "install.ps1").write_text(INSTALL_PS1.format(torch=TORCH_VERSION, wheel=wheel.name),
+        (work / "install.ps1").write_text(install_script(INSTALL_PS1, wheel.name),
                                           encoding="utf-8-sig")   # BOM: Windows PowerShell 5 reads UTF-8 then
         # 6. verify before anything is moved into place
         load_course(work)

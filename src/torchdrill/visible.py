@@ -196,10 +196,14 @@ def bundle_grader(source: str, chapter: str, filename: str, *, withhold: frozens
                   ) -> Stripped:
     """The grader module as students get it: a short bilingual header, then the visible checks."""
     stripped = strip_hidden(source, filename, withhold=withhold)
-    header = (f'"""{chapter}: 공개된 검사 / the visible checks.\n\n'
-              f"`torchdrill check {chapter}`로 실행합니다. 숨겨진 검사는 제출한 과제를 채점할 때 실행됩니다.\n"
-              f"Run them with `torchdrill check {chapter}`. Hidden checks run when your work is graded.\n"
-              '"""\n')
+    from .i18n import LANGUAGES
+    from .messages import N_, msg, render
+    from .render import bilingual
+
+    run = msg("Run them with `torchdrill check {chapter}`. Hidden checks run when your work is graded.",
+              chapter=chapter)
+    header = (f'"""{chapter}: {bilingual(N_("the visible checks"))}.\n\n'
+              + "".join(render(run, lang) + "\n" for lang in LANGUAGES) + '"""\n')
     return Stripped(header + stripped.text, stripped.kept, stripped.removed, stripped.withheld, stripped.parts)
 
 

@@ -1,4 +1,5 @@
-"""What an autograder-test cell runs inside the Jupyter kernel (standard library only).
+"""What an autograder-test cell runs inside the Jupyter kernel (standard library and torchdrill's
+light modules only: messages and i18n).
 
     from torchdrill.nbgrader.cell import StubChecks
     _checks = StubChecks("ex05_no_grad", "detach", points=2)
@@ -30,6 +31,7 @@ import signal
 import subprocess
 import sys
 
+from ..messages import msg
 from . import COURSE_ENV, TEST_CELL_TAG
 
 #: Seconds one cell's grading may take (below the cell limit in nbgrader_config.py).
@@ -70,9 +72,8 @@ class StubChecks:
         try:
             report = self._grade()
         except Exception as exc:   # never a traceback: nbgrader would show it, and score it as an error anyway
-            report = {"lines": [f"torchdrill: grading did not run ({type(exc).__name__}); this is not your fault, "
-                                "please tell the course staff. / 채점이 실행되지 않았습니다. 학생의 잘못이 아니니 "
-                                "담당자에게 알려 주세요."], "score": 0.0}
+            report = {"lines": _said(msg("torchdrill: grading did not run ({error}); this is not your fault, please "
+                                         "tell the course staff.", error=type(exc).__name__)), "score": 0.0}
         print("\n".join(report.get("lines", [])))
         try:
             earned = float(report.get("score", 0.0))
@@ -85,12 +86,19 @@ class StubChecks:
     def _grade(self) -> dict:
         course = os.environ.get(COURSE_ENV, "")
         if not course:
-            return {"score": 0.0, "lines": [
-                f"torchdrill: no course to grade with ({COURSE_ENV} is not set); these checks run when the "
-                "notebook is graded. / 채점할 과정이 없습니다. 이 검사는 채점할 때 실행됩니다."]}
+            return {"score": 0.0, "lines": _said(msg(
+                "torchdrill: no course to grade with ({env} is not set); these checks run when the notebook is "
+                "graded.", env=COURSE_ENV))}
         payload = {"course": course, "chapter": self.chapter, "stub": self.stub, "points": self.points,
                    "visible_only": not self._hidden, "cells": notebook_code()}
         return _ask(payload)
+
+
+def _said(message) -> list[str]:
+    """Lines of a message in the kernel's language ($TORCHDRILL_LANG), else one line per language."""
+    from ..render import in_language
+
+    return in_language(message, os.environ.get("TORCHDRILL_LANG"), sep="\n").splitlines()
 
 
 # --------------------------------------------------------------------------- the grading process

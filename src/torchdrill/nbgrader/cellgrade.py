@@ -45,7 +45,7 @@ def report_lines(result: SubmissionResult, qualname: str, *, visible_only: bool,
             lines += ["      " + m for m in c.message.splitlines()]
     lines += [f"  • {n}" for n in result.notes]
     if visible_only:
-        lines.append("  (숨겨진 검사는 채점할 때 더 실행됩니다 / more checks, hidden ones, run when the notebook is graded)")
+        lines.append("  " + _("(more checks, hidden ones, run when the notebook is graded)"))
     return lines
 
 
@@ -123,9 +123,15 @@ class _Request(Submission):
 
 
 def _failure(exc: BaseException) -> dict:
-    return {"score": 0.0, "error": True, "lines": [
-        f"torchdrill: grading failed ({type(exc).__name__}); this is not your fault, please tell the course "
-        "staff. / 채점에 실패했습니다. 학생의 잘못이 아니니 담당자에게 알려 주세요."]}
+    """The report when grading broke: in the kernel's language ($TORCHDRILL_LANG), else in all."""
+    import os
+
+    from ..messages import msg
+    from ..render import in_language
+
+    text = in_language(msg("torchdrill: grading failed ({error}); this is not your fault, please tell the course "
+                           "staff.", error=type(exc).__name__), os.environ.get("TORCHDRILL_LANG"), sep="\n")
+    return {"score": 0.0, "error": True, "lines": text.splitlines()}
 
 
 def serve(requests, replies) -> None:

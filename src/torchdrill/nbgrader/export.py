@@ -4,7 +4,8 @@ For every chapter in course.yml, ``COURSE_DIR/source/<chapter>/<chapter>.ipynb``
 ``solutions/<chapter>.py`` (the single source), with nbgrader cell metadata of the current schema
 (version 3)::
 
-    intro            read-only markdown: the chapter title and the module docstring (Korean, English)
+    intro            read-only markdown: the chapter title and the module docstring (Korean, English), and
+                     how to work, in every language of the catalog
     setup            read-only code: the module's imports (everything that is not a stub)
     explain_<stub>   read-only markdown: the stub's docstring (task, input, output, example, pitfalls)
     answer_<stub>    autograded answer: the whole function, its body between ### BEGIN/END SOLUTION
@@ -30,6 +31,9 @@ from pathlib import Path
 
 from ..course import Chapter, Course
 from ..errors import CourseError
+from ..i18n import LANGUAGES
+from ..messages import N_, msg, render
+from ..render import bilingual
 from ..stubgen import BEGIN, END, NOT_IMPLEMENTED, find_regions
 from . import BEGIN_HIDDEN, BEGIN_SOLUTION, COURSE_ENV, END_HIDDEN, END_SOLUTION, TEST_CELL_TAG
 
@@ -51,8 +55,9 @@ def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked:
 
 
 def _points_text(points: float) -> str:
+    """"2 points" in every language (the notebooks are read in either)."""
     p = f"{points:g}"
-    return f"{p}점 / {p} point{'s' if points != 1 else ''}"
+    return bilingual(msg("{points} point", points=p) if points == 1 else msg("{points} points", points=p))
 
 
 # --------------------------------------------------------------------------- reading a solution module
@@ -238,13 +243,15 @@ def _cell(kind: str, cell_id: str, source: str, metadata: dict) -> dict:
     return cell
 
 
+_GRADES_HERE = N_("Grades the code of the function above in torchdrill's sandbox, not in this kernel, and ends "
+                  "with the points earned.")
+
+
 def test_cell_source(chapter: Chapter, stub: str) -> str:
     points = chapter.stubs[stub]
     return "\n".join([
         f"{TEST_CELL_TAG}: {chapter.qualname(stub)} ({_points_text(points)})",
-        "# 위 함수의 코드를 이 커널이 아니라 torchdrill의 샌드박스에서 채점하고, 얻은 점수로 끝납니다.",
-        "# Grades the code of the function above in torchdrill's sandbox, not in this kernel, and ends",
-        "# with the points earned.",
+        *(f"# {render(_GRADES_HERE, lang)}" for lang in LANGUAGES),
         "from torchdrill.nbgrader.cell import StubChecks",
         f"_checks = StubChecks({chapter.id!r}, {stub!r}, points={points:g})",
         "_checks.visible()",
@@ -271,14 +278,10 @@ def intro_markdown(course: Course, chapter: Chapter, module_doc: str) -> str:
         "",
         "---",
         "",
-        f"함수 {n}개({stubs})를 완성하세요. `# YOUR CODE HERE` 자리에 코드를 쓰고 `raise NotImplementedError` 줄을 "
-        f"지우면 됩니다. 각 함수 아래의 채점 셀이 그 함수를 torchdrill의 샌드박스에서 채점합니다 "
-        f"(모두 {total:g}점). 지금 보이는 검사 말고도 숨겨진 검사가 채점할 때 더 실행됩니다.",
-        "",
-        f"Complete the {n} functions ({stubs}): write your code where it says `# YOUR CODE HERE` and remove "
-        f"the `raise NotImplementedError` line. The test cell under each function grades it in torchdrill's "
-        f"sandbox ({total:g} points in all). Besides the checks you can see, hidden checks run when the "
-        f"notebook is graded.",
+        bilingual(msg("Complete the {n} functions ({stubs}): write your code where it says `# YOUR CODE HERE` and "
+                      "remove the `raise NotImplementedError` line. The test cell under each function grades it in "
+                      "torchdrill's sandbox ({total} points in all). Besides the checks you can see, hidden checks "
+                      "run when the notebook is graded.", n=n, stubs=stubs, total=f"{total:g}"), sep="\n\n"),
     ])
 
 
