@@ -49,7 +49,7 @@ def test_every_grader_message_is_in_the_po(root):
 
 def test_extraction_finds_gettext_feedback_and_tables_but_not_computed_text():
     src = '''
-_LABELS = {1: "passed", 2: "wrong answer"}
+_LABELS = {1: N_("passed"), 2: N_("wrong answer"), 3: "not marked"}
 def f(x, n):
     _("plain {name}").format(name=x)
     ngettext("{n} check", "{n} checks", n)
@@ -57,19 +57,28 @@ def f(x, n):
     wrong("w summary", "w expected")
     checks.expect_tensor(x, x, what="the thing", hint="a hint", share_hint="share it")
     checks.expect(x, f"computed {x}", f"no placeholders")
-    other("not a message", what="neither")
+    other("not a message", what="a message: what= in any call")
+    msg("{func} returned {n} values", func="f", n=3)
+    code("{shape}")
 '''
     ids = [m for _line, _fn, m in catalog.messages_in_source(src)]
     assert ids == ["passed", "wrong answer", "plain {name}", ("{n} check", "{n} checks"), "summary s",
                    "expected e", "got g", "hint h", "w summary", "w expected", "the thing", "a hint", "share it",
-                   "no placeholders"]
+                   "no placeholders", "a message: what= in any call", "{func} returned {n} values"]
 
 
 def test_subset_mo_keeps_only_the_ids_asked_for():
-    header = "Language: ko\nContent-Type: text/plain; charset=UTF-8\n"
-    data = catalog.write_mo({"": header, "a": "가", "b": "나", "one\0many": "하나"})
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    source = Catalog(locale="ko", domain="torchdrill")
+    for msgid, text in (("a", "가"), ("b", "나"), (("one", "many"), ("하나",))):
+        source.add(msgid, text)
+    buf = io.BytesIO()
+    write_mo(buf, source)
+    data = buf.getvalue()
     kept = catalog.read_mo(catalog.subset_mo(data, {"b", "one"}))
-    assert kept == {"": header, "b": "나", "one\0many": "하나"}
+    assert {k: v for k, v in kept.items() if k} == {"b": "나", "one\0many": "하나"} and "" in kept
     t = __import__("gettext").GNUTranslations(io.BytesIO(catalog.subset_mo(data, {"b"})))
     assert t.gettext("b") == "나" and t.gettext("a") == "a"
 
@@ -164,7 +173,7 @@ def test_wrong_type(lang):
         "hint: build a tensor, e.g. with torch.tensor(...) or torch.stack(...)",
         "make_tensor(data): torch.Tensor여야 합니다.\n"
         "기대한 값: torch.Tensor\n"
-        "받은 값:   list of 2 [float 1.0, float 2.0]\n"
+        "받은 값:   원소 2개인 list [float 1.0, float 2.0]\n"
         "힌트: 텐서를 만드세요. 예: torch.tensor(...) 또는 torch.stack(...)")
 
 
@@ -193,7 +202,7 @@ def test_wrong_values_names_the_worst_element(lang):
         "add(a, b) has wrong values (1 of 3 elements differ; the worst is at index [2]).\n"
         "expected: 3 at index [2]\ngot:      9 at index [2]",
         "add(a, b): 값이 틀렸습니다 (원소 3개 중 1개가 다르고, 가장 크게 다른 곳은 인덱스 [2]입니다).\n"
-        "기대한 값: 인덱스 [2]의 3\n받은 값:   인덱스 [2]의 9")
+        "기대한 값: 인덱스 [2]의 값 3\n받은 값:   인덱스 [2]의 값 9")
 
 
 def test_graders_literal_english_is_translated_when_shown(lang):
