@@ -155,6 +155,41 @@ def test_missing_function(lang):
         "ex05_no_grad.py 파일에 detach 함수가 정의되어 있지 않습니다.")
 
 
+def test_syntax_error_shows_the_students_line(lang):
+    p = call_problem(CallResult(status="import_error", error={
+        "exc_type": "SyntaxError", "line": 7, "message": "invalid syntax", "code": "return x +"}),
+        module="ex05_no_grad.py", func="detach", limits=LIMITS)
+    assert p.outcome is Outcome.CRASHED
+    assert p.message == by_lang(lang, "ex05_no_grad.py has a syntax error at line 7: invalid syntax\n  return x +",
+                                "ex05_no_grad.py 파일의 7번째 줄에 문법 오류가 있습니다: invalid syntax\n  return x +")
+
+
+def test_missing_file(lang):
+    from torchdrill.grading.feedback import StudentProblem
+    from torchdrill.grading.student import Student
+
+    with pytest.raises(StudentProblem) as info:
+        Student(None, "ex05_no_grad", None, None).call("detach")
+    assert info.value.outcome is Outcome.MISSING
+    assert info.value.message == by_lang(lang, "ex05_no_grad.py is not in your submission, so detach could not be graded.",
+                                         "제출물에 ex05_no_grad.py 파일이 없어서 detach 함수를 채점하지 못했습니다.")
+
+
+def test_submission_notes_are_messages_rendered_in_each_language(tmp_path):
+    from torchdrill.submission import stage
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "ex05_no_grad.ipynb").write_text("{nope")
+    (tmp_path / "stage").mkdir()
+    staged = stage(tmp_path / "sub", tmp_path / "stage", ["ex05_no_grad"], "ko")
+    (note,) = staged.note_msgs
+    assert staged.notes == [note.render("ko")]
+    assert note.render("en") == "ex05_no_grad.ipynb: is not a valid notebook (NotJSONError); it was not graded."
+    assert note.render("ko") == "ex05_no_grad.ipynb: 올바른 노트북이 아니라서 (NotJSONError) 채점하지 않았습니다."
+    result = SubmissionResult("s", (), lang="ko", notes=tuple(staged.notes), note_msgs=tuple(staged.note_msgs))
+    assert result.localized("en").notes == (note.render("en"),)
+
+
 # ----------------------------------------------------------------------------- the check ladder
 
 def rendered(fn) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from torchdrill.results import CheckResult, Outcome, SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[1]
 O = Outcome
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 SECRET_NODE = "graders/test_ex05_no_grad.py::test_detach_shares SECRET-NODE"
 SECRET_STAFF = "SECRET-STAFF-DETAIL"
 
@@ -419,3 +421,112 @@ def test_report_without_a_course_uses_the_results_own_order_and_points(tmp_path)
     assert [(st.qualname, st.points) for st in s.chapters[0].stubs] == [("ex05_no_grad.eval_no_grad", 2.0),
                                                                         ("ex05_no_grad.detach", 2.0)]
     assert "## ex05_no_grad (" in (out / "feedback" / "bob.md").read_text()
+
+
+# =========================================================================== rendered again in another language
+
+def _structures(folder: Path, name: str) -> list:
+    """The messages behind one submission's results.json, as data (what may stay verbatim)."""
+    d = json.loads((folder / f"{name}.json").read_text())
+    return [t.get("extra_data", {}) for t in d["tests"]] + [d["extra_data"].get("note_msgs", [])]
+
+
+def _graded_folder(tmp_path: Path, lang: str) -> Path:
+    """bob (wrong answers), mallory (hostile), and one with a syntax error and a broken notebook,
+    graded through the CLI in ``lang`` into a folder of results.json files only (no run state)."""
+    subs = tmp_path / "subs"
+    if not subs.exists():
+        for name in ("bob_half_right", "mallory_hostile"):
+            shutil.copytree(ROOT / "examples" / name, subs / name)
+        (subs / "notes").mkdir()
+        (subs / "notes" / "ex05_no_grad.py").write_text("def eval_no_grad(f, x):\n    return f(x) +\n")
+        (subs / "notes" / "ex07_optimization.ipynb").write_text("{nope")
+    out = tmp_path / f"graded-{lang}"
+    run = subprocess.run([sys.executable, "-m", "torchdrill", "grade", *map(str, sorted(subs.iterdir())), "--out",
+                          str(out), "--lang", lang, "--device", "cpu", "--no-progress"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr
+    for state in out.glob(".torchdrill-state.sqlite*"):
+        state.unlink()                     # re-rendering needs nothing but the results.json files
+    return out
+
+
+@pytest.fixture(scope="module")
+def graded_in_korean(tmp_path_factory):
+    return _graded_folder(tmp_path_factory.mktemp("ko"), "ko")
+
+
+@pytest.mark.slow
+def test_a_folder_graded_in_korean_reads_in_english(graded_in_korean):
+    from language_support import hangul
+
+    out = graded_in_korean
+    assert HANGUL.search((out / "bob_half_right.json").read_text())          # graded in Korean
+    run = subprocess.run([sys.executable, "-m", "torchdrill", "report", str(out), "--lang", "en"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    for name in ("bob_half_right", "mallory_hostile", "notes"):
+        structure = _structures(out, name)
+        for ext in ("md", "html"):
+            page = (out / "feedback" / f"{name}.{ext}").read_text()
+            assert page.count("Feedback for") >= 1 and not hangul(page, structure), (name, hangul(page, structure))
+    assert not HANGUL.search((out / "report.html").read_text()) and "Class report" in (out / "report.html").read_text()
+    notes = (out / "feedback" / "notes.md").read_text()
+    assert "ex07_optimization.ipynb: is not a valid notebook (NotJSONError); it was not graded." in notes
+    assert "ex05_no_grad.py has a syntax error at line 2" in notes
+    bob = (out / "feedback" / "bob_half_right.md").read_text()
+    assert "### To fix" in bob and "expected: " in bob and "hint: " in bob
+
+
+@pytest.mark.slow
+def test_a_folder_graded_in_english_reads_in_korean(tmp_path):
+    from language_support import english_prose
+
+    out = _graded_folder(tmp_path, "en")
+    assert main(["report", str(out), "--course", str(ROOT), "--lang", "ko"]) == 0
+    failed = 0
+    for g in load_results(out):
+        ko = g.result.localized("ko")
+        structure = _structures(out, g.name)
+        page = (out / "feedback" / f"{g.name}.md").read_text()
+        assert page.startswith(f"# {g.name} 채점 결과\n") and "Feedback for" not in page
+        for c in ko.checks:
+            if c.outcome.passed or c.outcome is Outcome.NOT_IMPLEMENTED:
+                continue
+            failed += 1
+            assert c.feedback is not None and HANGUL.search(c.message), (g.name, c.title, c.message)
+            assert not english_prose(c.message, structure), (g.name, c.title, english_prose(c.message, structure))
+            assert HANGUL.search(c.title) or not english_prose(c.title), c.title
+            first = c.message.splitlines()[0]
+            assert c.outcome is Outcome.MISSING or first in page, first
+        for note in ko.notes:
+            assert HANGUL.search(note) and note in page
+    assert failed > 20
+
+
+def test_results_json_keeps_the_structure_and_renders_in_the_other_language(tmp_path):
+    from torchdrill.messages import Feedback, msg
+    from torchdrill.render.gradescope import results_json, without_measurements
+
+    fb = Feedback.of(msg("{func} used more than {mb} MB of memory and was stopped.", func="detach", mb=512))
+    check = CheckResult("ex05_no_grad", "detach", "값", O.MEMORY, 0.0, 1.0, True, fb.render("ko"),
+                        title_id="values", feedback=fb)
+    note = msg("{name}: not found.", name="ex05_no_grad.py")
+    r = SubmissionResult("s", (check,), lang="ko", notes=(note.render("ko"),), note_msgs=(note,), seconds=1.5,
+                         extra={"memory_peak_mb": 3.0})
+    write_results(r, tmp_path / "s.json")
+    data = json.loads((tmp_path / "s.json").read_text())
+    assert data["tests"][0]["extra_data"] == {"outcome": "memory", "title_id": "values", "feedback": fb.to_data()}
+    assert data["extra_data"]["note_msgs"] == [note.to_data()]
+    assert without_measurements(data) == without_measurements(results_json(r))
+    back = result_from_gradescope(data, "s")
+    assert back.checks[0].message == check.message and back.notes == r.notes        # as graded
+    en = back.localized("en")
+    assert en.checks[0].message == "detach used more than 512 MB of memory and was stopped."
+    assert en.notes == ("ex05_no_grad.py: not found.",) and en.lang == "en"
+    # a results.json written before the structure was kept still reads, in its own language only
+    for t in data["tests"]:
+        t.pop("extra_data")
+    data["extra_data"].pop("note_msgs")
+    old = result_from_gradescope(data, "s").localized("en")
+    assert old.checks[0].message == check.message and old.notes == r.notes
