@@ -171,8 +171,9 @@ def test_missing_file(lang):
     with pytest.raises(StudentProblem) as info:
         Student(None, "ex05_no_grad", None, None).call("detach")
     assert info.value.outcome is Outcome.MISSING
-    assert info.value.message == by_lang(lang, "ex05_no_grad.py is not in your submission, so detach could not be graded.",
-                                         "제출물에 ex05_no_grad.py 파일이 없어서 detach 함수를 채점하지 못했습니다.")
+    assert info.value.message == by_lang(
+        lang, "ex05_no_grad.py is not in your submission, so detach could not be graded.",
+        "제출물에 ex05_no_grad.py 파일이 없어서 detach 함수를 채점하지 못했습니다.")
 
 
 def test_submission_notes_are_messages_rendered_in_each_language(tmp_path):
