@@ -26,7 +26,6 @@ Nothing here imports torch.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import shlex
@@ -34,12 +33,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import TORCH_VERSION
 from .course import Course
 from .errors import CourseError, UsageError
 
 ROOT_ENV = "TORCHDRILL_AUTOGRADER_ROOT"
 PYTHON_ENV = "TORCHDRILL_PYTHON"
-TORCH_VERSION = "2.13.0"          # the tested build (scripts/bootstrap installs the same)
 PYTHON_MIN = (3, 10)              # pyproject.toml's requires-python
 TORCH_INDEX_ENV = "TORCHDRILL_TORCH_INDEX_URL"
 TORCH_LINKS_ENV = "TORCHDRILL_TORCH_FIND_LINKS"
@@ -105,7 +104,7 @@ fi
 
 # 3. the engine (torchdrill), from the copy in this zip; torch is already there
 "$PIP" install -q "$SOURCE/engine"
-"$VPY" -c "import torch, torchdrill; print('setup.sh: torch', torch.__version__, '- torchdrill', torchdrill.__version__)"
+"$VPY" -c "import torch, torchdrill as td; print('setup.sh: torch', torch.__version__, '- torchdrill', td.__version__)"
 
 # the hidden graders and the solutions: readable by the grading process (root) only
 chmod -R go-rwx "$SOURCE/graders" "$SOURCE/solutions"
