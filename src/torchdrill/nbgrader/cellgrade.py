@@ -30,6 +30,7 @@ def report_lines(result: SubmissionResult, qualname: str, *, visible_only: bool,
     from ..i18n import gettext_for
     from ..render.gradescope import outcome_label
 
+    result = result.localized(result.lang)        # every title, message and note from the structure
     _ = gettext_for(result.lang)
     earned = min(result.stub_scores().get(qualname, 0.0), points)
     lines = [f"{qualname}: {earned:g} / {points:g}"]

@@ -1,4 +1,8 @@
-"""Renderers: they only read :mod:`torchdrill.results`, never grade."""
+"""Renderers: they only read :mod:`torchdrill.results`, never grade.
+
+Every text they show is rendered at the edge, in the reader's language, from the messages a result
+keeps as data (:meth:`~torchdrill.results.SubmissionResult.localized`, :class:`~torchdrill.messages.Msg`)
+through the one gettext domain (:mod:`torchdrill.i18n`)."""
 from __future__ import annotations
 
 

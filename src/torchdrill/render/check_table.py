@@ -113,6 +113,7 @@ def print_check(result: SubmissionResult, rows: list[StubRow], titles: dict[str,
             for c in row.checks:
                 if c.outcome.passed or c.outcome is Outcome.NOT_IMPLEMENTED:
                     continue
+                c = c.localized(result.lang)         # its title and message, from the structure
                 head = Text(f"{_MARK[False]} {c.stub}: {c.title} ", style="bold")
                 head.append(f"({outcome_label(c.outcome, result.lang)})", style=_STYLE[c.outcome])
                 console.print(head)

@@ -64,6 +64,7 @@ def structure(check: CheckResult) -> dict:
 
 
 def results_json(result: SubmissionResult) -> dict:
+    result = result.localized(result.lang)        # every title, message and note from the structure
     _ = gettext_for(result.lang)
     numbers: dict[str, int] = {}
     chapter_no: dict[str, int] = {}

@@ -21,6 +21,7 @@ _STYLE = {Outcome.PASSED: "green", Outcome.NOT_IMPLEMENTED: "yellow", Outcome.WR
 
 def print_summary(result: SubmissionResult, console: Console | None = None, *, details: bool = True) -> None:
     console = console or Console(stderr=False, highlight=False)
+    result = result.localized(result.lang)        # every title, message and note from the structure
     _ = gettext_for(result.lang)
     table = Table(title=Text(terminal(f"{result.submission}: {result.score:g} / {result.max_score:g}")),
                   show_lines=False, title_justify="left")
