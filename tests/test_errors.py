@@ -125,3 +125,24 @@ def test_no_torch_import() -> None:
         for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
     }
     assert "torch" not in imported
+
+
+def test_unknown_name_reads_in_each_language() -> None:
+    exc = UnknownNameError("chapter", "ex7", CHAPTERS)
+    assert exc.render("ko") == "알 수 없는 장 이름입니다: 'ex7'. 혹시 'ex07_optimization'인가요?"
+    assert exc.render("en") == str(exc) == "unknown chapter 'ex7': did you mean 'ex07_optimization'?"
+    listed = UnknownNameError("stub", "ex07_optimization.xyz", ["ex07_optimization.train"], suggestion=None)
+    assert listed.render("ko") == "알 수 없는 스텁 이름입니다: 'ex07_optimization.xyz'. 있는 스텁: ex07_optimization.train"
+    assert UsageError("plain text").render("ko") == "plain text"        # text given as text stays as it is
+
+
+def test_cli_tells_an_error_in_the_language_asked_for(capsys) -> None:
+    from pathlib import Path
+
+    from torchdrill.cli import main
+
+    root = str(Path(__file__).resolve().parents[1])
+    assert main(["check", "ex9", "--course", root, "--lang", "ko"]) == 2
+    assert "알 수 없는 장 이름입니다: 'ex9'" in capsys.readouterr().err
+    assert main(["check", "ex9", "--course", root, "--lang", "en"]) == 2
+    assert "unknown chapter 'ex9': known chapters: ex01_tensors" in capsys.readouterr().err

@@ -44,11 +44,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return module.run(args)
     except TorchdrillError as exc:
-        print(terminal(f"torchdrill: {exc}"), file=sys.stderr)
+        text = exc.render(_language(args)) if exc.msg is not None else str(exc)
+        print(terminal(f"torchdrill: {text}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("torchdrill: interrupted; run the same command again to resume.", file=sys.stderr)
         return 130
+
+
+def _language(args) -> str:
+    """The language an error is told in: ``--lang``, then the course's, then the environment's."""
+    from .i18n import choose_language
+
+    course_language = None
+    try:
+        from .course import load_course
+
+        course_language = load_course(getattr(args, "course", None)).language
+    except Exception:  # no course here, or a broken one: the environment decides
+        pass
+    return choose_language(getattr(args, "lang", None), course_language)
 
 
 if __name__ == "__main__":

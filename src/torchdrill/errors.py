@@ -21,6 +21,8 @@ import difflib
 import re
 from typing import Iterable
 
+from .messages import N_, Msg, msg
+
 __all__ = [
     "TorchdrillError",
     "UsageError",
@@ -35,16 +37,25 @@ __all__ = [
 
 
 class TorchdrillError(Exception):
-    """Base of every error torchdrill raises on purpose; ``str(exc)`` is the message to print."""
+    """Base of every error torchdrill raises on purpose; ``str(exc)`` is the message to print.
+
+    The message is text, or a :class:`~torchdrill.messages.Msg` that people read in their own
+    language (:meth:`render`; ``str(exc)`` is its English)."""
 
     exit_code: int = 2
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Msg) -> None:
+        self.msg = message if isinstance(message, Msg) else None
+        text = message.render("en") if isinstance(message, Msg) else message
+        super().__init__(text)
+        self.message = text
 
     def __str__(self) -> str:
         return self.message
+
+    def render(self, lang: str) -> str:
+        """The message in ``lang`` (text given as text stays as it is)."""
+        return self.msg.render(lang) if self.msg is not None else self.message
 
 
 class UsageError(TorchdrillError):
@@ -160,11 +171,30 @@ class UnknownNameError(UsageError):
         self.suggestion: str | None = (
             closest(name, self.choices) if suggestion is _GUESS else suggestion  # type: ignore[assignment]
         )
-        head = f"unknown {kind} {name!r}"
+        super().__init__(self._message())
+
+    def _message(self) -> str | Msg:
+        if self.kind not in _KINDS:           # a kind without words in the catalog: English only
+            head = f"unknown {self.kind} {self.name!r}"
+            if self.suggestion is not None:
+                return f"{head}: did you mean '{self.suggestion}'?"
+            if self.choices:
+                return f"{head}: known {self.kind}s: {', '.join(self.choices)}"
+            return f"{head}: there are no {self.kind}s"
+        one, many = (msg(k) for k in _KINDS[self.kind])
         if self.suggestion is not None:
-            message = f"{head}: did you mean '{self.suggestion}'?"
-        elif self.choices:
-            message = f"{head}: known {kind}s: {', '.join(self.choices)}"
-        else:
-            message = f"{head}: there are no {kind}s"
-        super().__init__(message)
+            return msg("unknown {kind} {name}: did you mean '{suggestion}'?", kind=one, name=repr(self.name),
+                       suggestion=self.suggestion)
+        if self.choices:
+            return msg("unknown {kind} {name}: known {kinds}: {choices}", kind=one, kinds=many,
+                       name=repr(self.name), choices=list(self.choices))
+        return msg("unknown {kind} {name}: there are no {kinds}", kind=one, kinds=many, name=repr(self.name))
+
+
+#: the kinds of names UnknownNameError words in every language: kind -> (one, many)
+_KINDS = {
+    "chapter": (N_("chapter"), N_("chapters")),
+    "stub": (N_("stub"), N_("stubs")),
+    "language": (N_("language"), N_("languages")),
+    "roster column": (N_("roster column"), N_("roster columns")),
+}
