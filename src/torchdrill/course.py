@@ -28,8 +28,9 @@ from __future__ import annotations
 import keyword
 import math
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -43,20 +44,20 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from .errors import CourseError, UnknownNameError, closest
 
 __all__ = [
     "COURSE_FILE",
     "SCHEMA_VERSION",
-    "Text",
-    "Limits",
     "Chapter",
     "Course",
     "FrozenDict",
-    "load_course",
+    "Limits",
+    "Text",
     "find_course_file",
+    "load_course",
     "schema_reference",
 ]
 
@@ -80,7 +81,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _positive(noun: str, whole: bool = False):
+def _positive(noun: str, whole: bool = False) -> Callable[[Any], int | float]:
     """A before-validator: a finite number > 0 (a whole one when ``whole``), no strings, no bools."""
     what = "a whole number > 0" if whole else "a number > 0"
     prefix = f"{noun} must be" if noun else "must be"
@@ -120,7 +121,7 @@ def _chapter_id(value: Any) -> str:
     return value
 
 
-class FrozenDict(dict):
+class FrozenDict(dict[Any, Any]):
     """A dict that refuses every change after it is built (and so can be hashed)."""
 
     def _refuse(self, *args: Any, **kwargs: Any) -> None:
@@ -164,7 +165,8 @@ class Text(_Frozen):
         """The text in ``lang`` ("ko" or "en")."""
         if lang not in ("ko", "en"):
             raise UnknownNameError("language", lang, ("ko", "en"))
-        return getattr(self, lang)
+        text: str = getattr(self, lang)
+        return text
 
 
 class Limits(_Frozen):
@@ -237,7 +239,7 @@ class Course(_Frozen):
     )
 
     @model_validator(mode="after")
-    def _unique_chapters(self) -> "Course":
+    def _unique_chapters(self) -> Course:
         if not self.chapters:
             raise _error("a course must list at least one chapter", at=("chapters",))
         seen: dict[str, int] = {}
@@ -271,9 +273,10 @@ class Course(_Frozen):
             for stub, points in chapter.stubs.items():
                 yield chapter, stub, points
 
-    def qualnames(self) -> list[str]:
-        """``["ex01_tensors.make_tensor", …]``, in course order."""
-        return [chapter.qualname(stub) for chapter, stub, _ in self.stubs()]
+    def qualnames(self, spec: str | None = None) -> list[str]:
+        """``["ex01_tensors.make_tensor", …]``: the qualified names of :meth:`select` ``(spec)``
+        (every stub by default), in course order."""
+        return [chapter.qualname(stub) for chapter, stubs in self.select(spec) for stub in stubs]
 
     def stub_points(self, qualname: str) -> float:
         """Points of ``"chapter.stub"``; unknown names raise UnknownNameError."""
@@ -315,10 +318,10 @@ class Course(_Frozen):
         owners: dict[str, list[str]] = {}
         for chapter, stub, _ in self.stubs():
             owners.setdefault(stub, []).append(chapter.qualname(stub))
-        stub = name if name in owners else (closest(name, owners) if fuzzy else None)
-        if stub is None or len(owners[stub]) != 1:
+        meant = name if name in owners else (closest(name, owners) if fuzzy else None)
+        if meant is None or len(owners[meant]) != 1:
             return None
-        return owners[stub][0]
+        return owners[meant][0]
 
     # ---- layout
 
@@ -349,7 +352,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     is a mistake worth a message.
     """
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -414,7 +417,7 @@ def _read_yaml(path: Path, shown: str) -> Any:
     except OSError as exc:
         raise CourseError(f"{shown}: cannot read the file ({exc.strerror}); check its permissions") from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except _DuplicateKey as exc:
         where = f"line {exc.mark.line + 1}: " if exc.mark is not None else ""
         raise CourseError(
@@ -473,7 +476,7 @@ def _kind(value: Any) -> str:
     )
 
 
-def _explain(error: dict[str, Any]) -> tuple[str, str]:
+def _explain(error: ErrorDetails) -> tuple[str, str]:
     """One pydantic error -> (key path, what is wrong and the fix)."""
     loc = tuple(error["loc"])
     kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}

@@ -29,7 +29,7 @@ from pathlib import Path
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
-def remove_tree(path: os.PathLike | str) -> list[str]:
+def remove_tree(path: os.PathLike[str] | str) -> list[str]:
     """Remove ``path`` and everything under it, iteratively; never raises.
 
     Returns a list of problems (empty when everything is gone).  A missing ``path`` is not a
@@ -45,12 +45,12 @@ def remove_tree(path: os.PathLike | str) -> list[str]:
             os.unlink(path)
             return problems
         top = os.open(path, _DIR_FLAGS)
-    except Exception as exc:                       # noqa: BLE001 — the contract is "never raises"
+    except Exception as exc:                       # any exception: the contract is "never raises"
         return [f"{_shown(path)}: {_why(exc)}"]
     try:
-        _make_writable(top, problems, "top")
+        _make_writable(top)
         _empty_flat(top, problems)
-    except Exception as exc:                       # noqa: BLE001
+    except Exception as exc:
         problems.append(f"{_shown(path)}: {_why(exc)}")
     finally:
         os.close(top)
@@ -58,7 +58,7 @@ def remove_tree(path: os.PathLike | str) -> list[str]:
         os.rmdir(path)
     except FileNotFoundError:
         pass
-    except Exception as exc:                       # noqa: BLE001
+    except Exception as exc:
         problems.append(f"{_shown(path)}: {_why(exc)}")
     return problems
 
@@ -81,7 +81,7 @@ def _empty_flat(top: int, problems: list[str]) -> None:
                     problems.append(f"{_shown(name)}: {_why(exc)}")
                 continue
         try:
-            _make_writable(fd, problems, name)
+            _make_writable(fd)
             with os.scandir(fd) as it:
                 entries = [(e.name, _is_dir(e)) for e in it]
             for entry, is_dir in entries:
@@ -101,7 +101,7 @@ def _empty_flat(top: int, problems: list[str]) -> None:
                 try:
                     sub = os.open(entry, _DIR_FLAGS, dir_fd=fd)
                     try:
-                        _make_writable(sub, problems, entry)   # moving a folder rewrites its ".."
+                        _make_writable(sub)                    # moving a folder rewrites its ".."
                     finally:
                         os.close(sub)
                     os.rename(entry, fresh, src_dir_fd=fd, dst_dir_fd=top)
@@ -122,7 +122,7 @@ def _empty_flat(top: int, problems: list[str]) -> None:
                 problems.append(f"{_shown(name)}: {_why(exc)}")
 
 
-def _is_dir(entry: os.DirEntry) -> bool:
+def _is_dir(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_dir(follow_symlinks=False)
     except OSError:
@@ -143,7 +143,7 @@ def _unlink(name: str, dir_fd: int, problems: list[str]) -> None:
         problems.append(f"{_shown(name)}: {_why(exc)}")
 
 
-def _make_writable(fd: int, problems: list[str], name) -> None:
+def _make_writable(fd: int) -> None:
     """A folder its owner made read-only (0o500) cannot be emptied until it is writable again."""
     try:
         mode = os.fstat(fd).st_mode
@@ -157,7 +157,7 @@ def _why(exc: BaseException) -> str:
     return exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
 
 
-def _shown(name) -> str:
+def _shown(name: os.PathLike[str] | str | bytes) -> str:
     from .safe_text import printable
 
     return printable(os.fsdecode(name) if isinstance(name, bytes) else str(name))[:200]
@@ -165,7 +165,7 @@ def _shown(name) -> str:
 
 # --------------------------------------------------------------------------- writing
 
-def write_atomic(path: os.PathLike | str, data: str | bytes, *, mode: int = 0o666, durable: bool = True) -> None:
+def write_atomic(path: os.PathLike[str] | str, data: str | bytes, *, mode: int = 0o666, durable: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename, so a
     reader never sees half a file.  Text is UTF-8; a lone surrogate (a student's string that is
     not valid Unicode) is written as its ``\\udcXX`` escape instead of failing.  The file gets
@@ -202,7 +202,7 @@ MAX_NAME_BYTES = 100
 _TAG = 8                                            # hex digits of the hash a mapped name ends with
 
 
-def _name_bytes(name: os.PathLike | str | bytes) -> bytes:
+def _name_bytes(name: os.PathLike[str] | str | bytes) -> bytes:
     if isinstance(name, bytes):
         return name
     return os.fsencode(os.fspath(name))
@@ -219,10 +219,10 @@ def is_safe_name(name: str, max_bytes: int = MAX_NAME_BYTES) -> bool:
         return False
     if size > max_bytes:
         return False
-    return not any(ch in "/\\" or unicodedata.category(ch)[0] in "CZ" and ch != " " for ch in name)
+    return not any(ch in "/\\" or (unicodedata.category(ch)[0] in "CZ" and ch != " ") for ch in name)
 
 
-def safe_file_name(name: os.PathLike | str | bytes, max_bytes: int = MAX_NAME_BYTES) -> str:
+def safe_file_name(name: os.PathLike[str] | str | bytes, max_bytes: int = MAX_NAME_BYTES) -> str:
     """Any name a file system can hold → a name safe in a file name, a CSV cell, a terminal.
 
     The rule: a name that :func:`is_safe_name` accepts is kept as it is.  Any other name is
