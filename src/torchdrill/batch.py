@@ -19,13 +19,20 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
+from .errors import GraderError, UsageError
 from .pool import Pool, Task
 from .safe_text import terminal
-from .state import RunState, run_options
+from .state import Row, RunState, run_options
 
-EXIT_GRADING_FAILED = 6
+if TYPE_CHECKING:
+    from .course import Course
+
+#: A run in which grading itself failed for some submission: the exception tree's code for "a
+#: grader broke, not the student's fault" (their results are written, score 0, and say so).
+EXIT_GRADING_FAILED = GraderError.exit_code
+EXIT_INTERRUPTED = 130
 
 
 # =========================================================================== the main process
@@ -40,12 +47,18 @@ class _Reporter:
         self.console = Console(stderr=True, highlight=False)
         self.bar = None
         if bar and total:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[current]}", markup=False),
-                                console=self.console)
+                                TextColumn("eta"), TimeRemainingColumn(),
+                                TextColumn("{task.fields[current]}", markup=False), console=self.console)
             self.task = self.bar.add_task("grading", total=total, current="starting workers…")
             self.bar.start()
 
@@ -54,7 +67,7 @@ class _Reporter:
             shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
             self.bar.update(self.task, current=shown)
 
-    def finished(self, name: str, result: dict, error: bool) -> None:
+    def finished(self, name: str, result: dict[str, Any], error: bool) -> None:
         self.done += 1
         from .results import SubmissionResult
 
@@ -79,9 +92,10 @@ class _Reporter:
             self.bar = None
 
 
-def grade_batch(submissions: list[Path], out: Path, course, *, lang: str, device: str, jobs: int | None = None,
-                only: str | None = None, progress: bool = True, restart: bool = False) -> int:
-    """Grade ``submissions`` into ``out``; 0 when every one was graded, 6 when grading failed for some."""
+def grade_batch(submissions: list[Path], out: Path, course: Course, *, lang: str, device: str,
+                jobs: int | None = None, only: str | None = None, progress: bool = True, restart: bool = False) -> int:
+    """Grade ``submissions`` into ``out``; 0 when every one was graded, :data:`EXIT_GRADING_FAILED`
+    when grading failed for some, :data:`EXIT_INTERRUPTED` when stopped (Ctrl-C)."""
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give a number of workers of at least 1")
     out = Path(out)
@@ -90,7 +104,7 @@ def grade_batch(submissions: list[Path], out: Path, course, *, lang: str, device
     state = RunState.open(out)
     reporter = None
     try:
-        stubs = [f"{c.id}.{s}" for c, ss in course.select(only) for s in ss]
+        stubs = course.qualnames(only)
         state.check_options(run_options(course, only=only, device=device, lang=lang), str(out))
         rows, notes = state.register(list(submissions))
         todo = [Task(r.name, r.path, r.name, r.fingerprint) for r in rows if r.status != "done"]
@@ -116,10 +130,11 @@ def grade_batch(submissions: list[Path], out: Path, course, *, lang: str, device
         state.close()
 
 
-def finish_run(state: RunState, out: Path, stubs: list[str], rows, reporter, *, interrupted: bool,
-               where: str = "") -> int:
+def finish_run(state: RunState, out: Path, stubs: list[str], rows: list[Row], reporter: _Reporter, *,
+               interrupted: bool, where: str = "") -> int:
     """The end of every run, local or on a cluster: files repaired from the state, the gradebook,
-    what happened said plainly, and the exit status (0, 130 interrupted, 6 grading failed)."""
+    what happened said plainly, and the exit status (0, :data:`EXIT_INTERRUPTED`,
+    :data:`EXIT_GRADING_FAILED`)."""
     reporter.stop()
     _sync_outputs(state, out)
     _write_gradebook(state, out, stubs)
@@ -131,7 +146,7 @@ def finish_run(state: RunState, out: Path, stubs: list[str], rows, reporter, *, 
         reporter.note(f"torchdrill: interrupted; {len(rows) - len(pending)} of {len(rows)} submissions are graded "
                       f"and kept in {out}. Run the same command again to grade the other {len(pending)}:\n"
                       f"  {_command_line()}")
-        return 130
+        return EXIT_INTERRUPTED
     graded = len(rows) - len(failed) - len(pending)
     reporter.note(f"torchdrill: graded {graded} of {len(rows)} submissions into {out}{where} "
                   f"(gradebook: {out / 'gradebook.csv'})")
@@ -178,12 +193,12 @@ def _write_gradebook(state: RunState, out: Path, stubs: list[str]) -> None:
                     out / "gradebook.csv")
 
 
-def _run(todo: list[Task], n_jobs: int, state: RunState, out: Path, course, *, lang: str, device: str,
+def _run(todo: list[Task], n_jobs: int, state: RunState, out: Path, course: Course, *, lang: str, device: str,
          only: str | None, reporter: _Reporter) -> None:
     from .render.gradescope import write_results
     from .results import SubmissionResult
 
-    def record(task: Task, result: dict, error: bool) -> None:
+    def record(task: Task, result: dict[str, Any], error: bool) -> None:
         if state.finish(task.key, task.fingerprint, result, error=error):
             # the state just committed is the durable copy: no fsync for the file (see state.py)
             write_results(SubmissionResult.from_dict(result), out / f"{task.name}.json", durable=False)

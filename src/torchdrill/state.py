@@ -45,13 +45,19 @@ import os
 import sqlite3
 import stat
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 from .fsutil import MAX_NAME_BYTES, safe_file_name
 from .safe_text import printable
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
+
+    from .course import Course
 
 STATE_FILE = ".torchdrill-state.sqlite"
 LOCK_FILE = ".torchdrill-state.lock"
@@ -107,7 +113,7 @@ def fingerprint(path: Path) -> str:
     return h.hexdigest()
 
 
-def _update_link(h, rel: bytes, path: str) -> None:
+def _update_link(h: _Hash, rel: bytes, path: str) -> None:
     try:
         target = os.readlink(path).encode("utf-8", "surrogateescape")
     except OSError:
@@ -115,7 +121,7 @@ def _update_link(h, rel: bytes, path: str) -> None:
     h.update(b"L\0" + rel + b"\0" + target + b"\0")
 
 
-def _update_file(h, rel: bytes, path: str) -> None:
+def _update_file(h: _Hash, rel: bytes, path: str) -> None:
     h.update(b"F\0" + rel + b"\0")
     try:
         st = os.lstat(path)
@@ -134,7 +140,7 @@ def _update_file(h, rel: bytes, path: str) -> None:
     h.update(data)
 
 
-def grading_fingerprint(course, chapters: Iterable[str]) -> str:
+def grading_fingerprint(course: Course, chapters: Iterable[str]) -> str:
     """A hash of the graders and solutions of ``chapters``: results graded before they changed
     are not comparable with results graded after."""
     h = hashlib.sha256(b"torchdrill-graders-1\0")
@@ -148,7 +154,7 @@ def grading_fingerprint(course, chapters: Iterable[str]) -> str:
     return h.hexdigest()
 
 
-def run_options(course, *, only: str | None, device: str, lang: str) -> dict[str, Any]:
+def run_options(course: Course, *, only: str | None, device: str, lang: str) -> dict[str, Any]:
     """The options a DIR's results were graded with; two runs into one DIR must agree on all."""
     from . import __version__
 
@@ -156,7 +162,7 @@ def run_options(course, *, only: str | None, device: str, lang: str) -> dict[str
     return {
         "course": str(Path(course.root).resolve() / "course.yml"),
         "only": only or "",
-        "stubs": {f"{c.id}.{s}": float(c.stubs[s]) for c, ss in selected for s in ss},
+        "stubs": {c.qualname(s): float(c.stubs[s]) for c, ss in selected for s in ss},
         "device": device,
         "lang": lang,
         "torchdrill": __version__,
@@ -164,7 +170,7 @@ def run_options(course, *, only: str | None, device: str, lang: str) -> dict[str
     }
 
 
-def _describe_changes(old: dict, new: dict) -> str:
+def _describe_changes(old: dict[str, Any], new: dict[str, Any]) -> str:
     def shown(key: str, value: Any) -> str:
         return (value or "(all)") if key == "only" else str(value)
 
@@ -196,11 +202,11 @@ def _db_path(path: str) -> str | bytes:
         return os.fsencode(path)
 
 
-def _from_db_path(value) -> str:
+def _from_db_path(value: str | bytes) -> str:
     return os.fsdecode(value) if isinstance(value, bytes) else value
 
 
-def _json_text(obj) -> str:
+def _json_text(obj: Any) -> str:
     """JSON for a TEXT column: readable (non-ASCII kept) unless a lone surrogate forces escapes."""
     text = json.dumps(obj, ensure_ascii=False, sort_keys=True)
     try:
@@ -265,7 +271,7 @@ class Row:
     status: str
     error: bool
     gradings: int
-    result: dict | None
+    result: dict[str, Any] | None
     finished_at: str | None
     order: int
 
@@ -282,7 +288,7 @@ class RunState:
 
     # ---- lifecycle
     @classmethod
-    def open(cls, out: Path) -> "RunState":
+    def open(cls, out: Path) -> RunState:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         lock_fd = _lock(out)
@@ -329,10 +335,10 @@ class RunState:
             _unlock(self._lock_fd)
             self._lock_fd = None
 
-    def __enter__(self) -> "RunState":
+    def __enter__(self) -> RunState:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @staticmethod
@@ -434,7 +440,7 @@ class RunState:
     def rows(self) -> list[Row]:
         return [_row(r) for r in self.db.execute(f"SELECT {self._COLUMNS} FROM submissions")]
 
-    def finish(self, name: str, fingerprint_: str, result: dict, *, error: bool) -> bool:
+    def finish(self, name: str, fingerprint_: str, result: dict[str, Any], *, error: bool) -> bool:
         """Commit one result, in one transaction.  False (and nothing written) when the row is not
         pending with this fingerprint any more (then the result is stale and must not count)."""
         db = self.db
@@ -452,7 +458,7 @@ class RunState:
         db.execute("COMMIT")
         return updated
 
-    def done_results(self) -> list[tuple[str, dict, bool]]:
+    def done_results(self) -> list[tuple[str, dict[str, Any], bool]]:
         """(name, result dict, error) of every done row, sorted by name."""
         out = []
         for name, result, error in self.db.execute(
@@ -461,7 +467,7 @@ class RunState:
         return out
 
 
-def _row(r) -> Row:
+def _row(r: tuple[Any, ...]) -> Row:
     return Row(name=r[0], path=_from_db_path(r[1]), fingerprint=r[2], status=r[3], error=bool(r[4]), gradings=r[5],
                result=json.loads(r[6]) if r[6] else None, finished_at=r[7], order=r[8])
 
