@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 from dataclasses import dataclass
+from typing import TypeGuard
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,10 @@ def _bound(alias: ast.alias) -> str:
     return alias.asname or alias.name.split(".")[0]
 
 
+_IMPORTS = (ast.Import, ast.ImportFrom)
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 def strip_hidden(source: str, filename: str = "<grader>", *, withhold: frozenset[str] | set[str] = frozenset()
                  ) -> Stripped:
     """``source`` with every hidden check removed, then every top-level helper, constant or import
@@ -106,42 +111,81 @@ def strip_hidden(source: str, filename: str = "<grader>", *, withhold: frozenset
     named in ``withheld`` (the instructor is told), and so is every visible check named in
     ``withhold``."""
     tree = ast.parse(source, filename=filename)
-    body = list(tree.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-            and isinstance(body[0].value.value, str):
-        body = body[1:]                            # the docstring may describe the hidden checks
+    keep, checks, removed, withheld = _cut_checks(_without_docstring(tree.body), withhold)
+    refs = _prune_unused(keep, checks, removed)
+    used = {name for name, n in refs.items() if n > 0}
+    chunks: list[tuple[str, str]] = []
+    kept_names: list[str] = []
+    parts: list[tuple[str, str, bool]] = []
+    text_of = _StatementText(source, tree)
+    for stmt in keep:
+        if isinstance(stmt, _IMPORTS):
+            line = _import_of_used(stmt, used, removed)
+            if line is not None:
+                chunks.append(("import", line))
+            continue
+        text = text_of(stmt)
+        chunks.append(("def" if isinstance(stmt, _DEFS) else "stmt", text))
+        defined = sorted(_defined(stmt) or ())
+        kept_names.extend(defined)
+        parts.append((getattr(stmt, "name", None) or ",".join(defined) or f"line {stmt.lineno}",
+                      text, id(stmt) in checks))
+    return Stripped(_join(chunks), tuple(kept_names), tuple(removed), tuple(withheld), tuple(parts))
+
+
+def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The module's statements but its docstring, which may describe the hidden checks."""
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        return body[1:]
+    return list(body)
+
+
+def _cut_checks(body: list[ast.stmt], withhold: frozenset[str] | set[str]
+                ) -> tuple[list[ast.stmt], set[int], list[str], list[str]]:
+    """Cut the hidden checks, the withheld visible ones and pytest's own tests (never graded,
+    never shipped).  Returns (statements kept, ids of the kept checks, names removed, names
+    withheld)."""
     keep: list[ast.stmt] = []
+    checks: set[int] = set()
     removed: list[str] = []
     withheld: list[str] = []
-    checks: set[int] = set()
     for stmt in body:
         mark = check_mark(stmt)
-        if mark is not None:
-            if is_visible(mark):
-                args = {a.arg for a in stmt.args.args + stmt.args.kwonlyargs}
-                if "reference" in args or stmt.name in withhold:
-                    withheld.append(stmt.name)
-                    removed.append(stmt.name)
-                    continue
+        if mark is not None and isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if not is_visible(mark):
+                removed.append(stmt.name)
+            elif "reference" in {a.arg for a in stmt.args.args + stmt.args.kwonlyargs} or stmt.name in withhold:
+                withheld.append(stmt.name)
+                removed.append(stmt.name)
+            else:
                 keep.append(stmt)
                 checks.add(id(stmt))
-            else:
-                removed.append(stmt.name)
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name.startswith("test"):
-            removed.append(stmt.name)              # not a check: never graded, never shipped
-        elif isinstance(stmt, ast.ClassDef) and stmt.name.startswith("Test"):
+        elif _is_pytest_test(stmt):
             removed.append(stmt.name)
         else:
             keep.append(stmt)
+    return keep, checks, removed, withheld
 
-    imports = (ast.Import, ast.ImportFrom)
-    uses = {id(s): _uses(s) for s in keep if not isinstance(s, imports)}
+
+def _is_pytest_test(stmt: ast.stmt) -> TypeGuard[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
+    """A test pytest would collect that is not a graded check."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return stmt.name.startswith("test")
+    return isinstance(stmt, ast.ClassDef) and stmt.name.startswith("Test")
+
+
+def _prune_unused(keep: list[ast.stmt], checks: set[int], removed: list[str]) -> Counter[str]:
+    """Drop (in place) every helper, constant or class that no kept statement refers to, until
+    nothing more goes; their names are added to ``removed``.  Imports are left for the caller.
+    Returns how many kept statements refer to each name."""
+    uses = {id(s): _uses(s) for s in keep if not isinstance(s, _IMPORTS)}
     refs = Counter(name for names in uses.values() for name in names)   # statements naming each name
     changed = True
     while changed:
         changed = False
         for stmt in list(keep):
-            names = None if id(stmt) in checks or isinstance(stmt, imports) else _defined(stmt)
+            names = None if id(stmt) in checks or isinstance(stmt, _IMPORTS) else _defined(stmt)
             if names is None:
                 continue
             own = uses[id(stmt)]
@@ -150,46 +194,53 @@ def strip_hidden(source: str, filename: str = "<grader>", *, withhold: frozenset
                 refs.subtract(own)
                 removed.extend(sorted(names))
                 changed = True
+    return refs
 
-    used = {name for name, n in refs.items() if n > 0}
-    lines = source.splitlines()
-    line_owner: dict[int, int] = {}
-    for stmt in tree.body:
-        start = min([d.lineno for d in getattr(stmt, "decorator_list", [])] + [stmt.lineno])
-        for n in range(start, stmt.end_lineno + 1):
-            line_owner[n] = line_owner.get(n, 0) + 1
-    chunks: list[tuple[str, str]] = []
-    kept_names: list[str] = []
-    parts: list[tuple[str, str, bool]] = []
-    for stmt in keep:
-        if isinstance(stmt, imports):
-            if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
-                names = stmt.names
-            else:
-                names = [a for a in stmt.names if _bound(a) in used]
-            if not names:
-                removed.extend(_bound(a) for a in stmt.names)
-                continue
-            removed.extend(_bound(a) for a in stmt.names if a not in names)
-            node = type(stmt)(**{**{f: getattr(stmt, f) for f in stmt._fields}, "names": names})
-            chunks.append(("import", ast.unparse(node)))
-            continue
-        start = min([d.lineno for d in getattr(stmt, "decorator_list", [])] + [stmt.lineno])
-        if all(line_owner.get(n) == 1 for n in range(start, stmt.end_lineno + 1)):
-            text = "\n".join(lines[start - 1:stmt.end_lineno])
-        else:                                      # shares a line with another statement
-            text = ast.unparse(stmt)
-        kind = "def" if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else "stmt"
-        chunks.append((kind, text))
-        kept_names.extend(sorted(_defined(stmt) or ()))
-        parts.append((getattr(stmt, "name", None) or ",".join(sorted(_defined(stmt) or ())) or f"line {stmt.lineno}",
-                      text, id(stmt) in checks))
+
+def _import_of_used(stmt: ast.Import | ast.ImportFrom, used: set[str], removed: list[str]) -> str | None:
+    """The import statement reduced to the names something kept uses (``__future__`` imports stay
+    whole), or None when it binds none of them; the names dropped are added to ``removed``."""
+    if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+        names = stmt.names
+    else:
+        names = [a for a in stmt.names if _bound(a) in used]
+    removed.extend(_bound(a) for a in stmt.names if a not in names)
+    if not names:
+        return None
+    node = type(stmt)(**{**{f: getattr(stmt, f) for f in stmt._fields}, "names": names})
+    return ast.unparse(node)
+
+
+class _StatementText:
+    """A top-level statement's source as written (decorators and comments inside it included), or
+    unparsed when it shares a line with another statement."""
+
+    def __init__(self, source: str, tree: ast.Module) -> None:
+        self.lines = source.splitlines()
+        self.owners: Counter[int] = Counter()      # line number -> statements on it
+        for stmt in tree.body:
+            self.owners.update(range(_first_line(stmt), (stmt.end_lineno or stmt.lineno) + 1))
+
+    def __call__(self, stmt: ast.stmt) -> str:
+        start, end = _first_line(stmt), stmt.end_lineno or stmt.lineno
+        if all(self.owners[n] == 1 for n in range(start, end + 1)):
+            return "\n".join(self.lines[start - 1:end])
+        return ast.unparse(stmt)
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    return min([d.lineno for d in getattr(stmt, "decorator_list", [])] + [stmt.lineno])
+
+
+def _join(chunks: list[tuple[str, str]]) -> str:
+    """The kept statements as a module: one blank line between imports or between plain
+    statements, two around definitions."""
     out = []
     for i, (kind, text) in enumerate(chunks):
         if i:
             out.append("\n" if kind == chunks[i - 1][0] and kind != "def" else "\n\n\n")
         out.append(text)
-    return Stripped("".join(out) + "\n", tuple(kept_names), tuple(removed), tuple(withheld), tuple(parts))
+    return "".join(out) + "\n"
 
 
 def bundle_grader(source: str, chapter: str, filename: str, *, withhold: frozenset[str] | set[str] = frozenset()
@@ -215,7 +266,7 @@ def safe_grader(source: str, chapter: str, filename: str, solution: dict[str, st
     why: dict[str, str] = {}
     while True:
         out = bundle_grader(source, chapter, filename, withhold=withhold)
-        bad = {}
+        bad: dict[str, str] = {}
         for name, text, _is_check in out.parts:
             for line in text.splitlines():
                 hit = solution_in(line, solution)
