@@ -149,9 +149,10 @@ class Cluster:
         self.workers: list[subprocess.Popen] = []
         env = _env(DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=str(allowed_failures),
                    DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION="1.0")
-        self.procs.append(subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
-                                            "--no-dashboard"], env=env, cwd=tmp, stdout=subprocess.DEVNULL,
-                                           stderr=open(tmp / "scheduler.log", "wb")))
+        with open(tmp / "scheduler.log", "wb") as log:      # the child keeps its own descriptor
+            self.procs.append(subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
+                                                "--no-dashboard"], env=env, cwd=tmp, stdout=subprocess.DEVNULL,
+                                               stderr=log))
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -167,8 +168,9 @@ class Cluster:
         cwd.mkdir(exist_ok=True)
         cmd = [*wrap, DASK, "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
                "--name", f"w{n}"]
-        p = subprocess.Popen(cmd, env=env or _env(), cwd=cwd, stdout=subprocess.DEVNULL,
-                             stderr=open(self.tmp / f"worker{n}.log", "wb"), start_new_session=True)
+        with open(self.tmp / f"worker{n}.log", "wb") as log:
+            p = subprocess.Popen(cmd, env=env or _env(), cwd=cwd, stdout=subprocess.DEVNULL, stderr=log,
+                                 start_new_session=True)
         self.procs.append(p)
         self.workers.append(p)
         return p
@@ -210,7 +212,7 @@ def test_killed_workers_lose_nothing_and_count_nothing_twice(klass, baseline, tm
     assert len(klass) >= 20
     killer = tmp_path / "killer"            # every worker that takes it dies (a test hook)
     shutil.copytree(klass[0], killer)
-    subs = klass[:10] + [killer] + klass[10:]
+    subs = [*klass[:10], killer, *klass[10:]]
     out = tmp_path / "out"
     worker_env = _env(_TORCHDRILL_TEST_KILL_WORKER="killer")
     cluster = Cluster(tmp_path, allowed_failures=0)   # each death gives up the task; the client retries once
@@ -232,7 +234,7 @@ def test_killed_workers_lose_nothing_and_count_nothing_twice(klass, baseline, tm
                 cluster.worker(env=worker_env)
                 started += 1
             time.sleep(0.3)
-        stdout, stderr = client.communicate()
+        _stdout, stderr = client.communicate()
     finally:
         cluster.close()
     assert killed and started >= 1

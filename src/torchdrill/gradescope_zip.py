@@ -26,16 +26,20 @@ Nothing here imports torch.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import shlex
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import TORCH_VERSION
 from .course import Course
 from .errors import CourseError, UsageError
+from .fsutil import write_atomic
 
 ROOT_ENV = "TORCHDRILL_AUTOGRADER_ROOT"
 PYTHON_ENV = "TORCHDRILL_PYTHON"
@@ -152,7 +156,7 @@ class ZipContents:
     limit: int                       # seconds run_autograder gives torchdrill before writing a grader error
 
 
-def fallback_results(points: float, lang: str) -> dict:
+def fallback_results(points: float, lang: str) -> dict[str, Any]:
     """The results.json run_autograder writes when torchdrill itself could not run."""
     from .messages import GRADER_ERROR, render
     from .render.gradescope import outcome_label
@@ -181,7 +185,7 @@ def grade_args(*, lang: str | None, only: str | None, device: str) -> list[str]:
     return args
 
 
-def run_autograder_script(*, args: list[str], limit: int, fallback: dict) -> str:
+def run_autograder_script(*, args: list[str], limit: int, fallback: dict[str, Any]) -> str:
     return (RUN_AUTOGRADER.replace("@ARGS@", " ".join(shlex.quote(a) for a in args))
             .replace("@LIMIT@", str(int(limit)))
             .replace("@FALLBACK@", json.dumps(fallback, ensure_ascii=False, indent=2)))
@@ -220,20 +224,19 @@ def build_zip(out: Path, course: Course, *, lang: str | None = None, only: str |
     for rel, data in engine_files():
         entries[f"engine/{rel}"] = (data, _FILE)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for name in sorted(entries):
             data, mode = entries[name]
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.external_attr = mode
             info.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(info, data)
-    os.replace(tmp, out)
+    write_atomic(out, buffer.getvalue())
     return ZipContents(path=out, names=tuple(sorted(entries)), points=points, args=tuple(args), limit=limit)
 
 
-def _tree(folder: Path):
+def _tree(folder: Path) -> Iterator[tuple[str, bytes]]:
     """(relative name, bytes) of every regular file under ``folder``, sorted; caches, dot files
     and symlinks left out."""
     if not folder.is_dir():
@@ -247,7 +250,7 @@ def _tree(folder: Path):
             yield p.relative_to(folder).as_posix(), p.read_bytes()
 
 
-def engine_files():
+def engine_files() -> Iterator[tuple[str, bytes]]:
     """The engine as an installable project: ``pyproject.toml``, ``README.md`` and
     ``src/torchdrill/…`` from the checkout torchdrill runs from; when it runs from an installed
     wheel (no checkout), a minimal pyproject.toml made from the installed metadata."""
