@@ -29,6 +29,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .fsutil import write_atomic
+
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 NOT_IMPLEMENTED = "아직 구현하지 않았습니다 / not implemented yet"
@@ -210,7 +212,7 @@ def generate(solutions_dir: Path, exercises_dir: Path) -> list[Path]:
         target = exercises_dir / name
         data = text.encode("utf-8")
         if not target.is_file() or target.read_bytes() != data:
-            target.write_bytes(data)
+            write_atomic(target, data)
         written.append(target)
     return written
 

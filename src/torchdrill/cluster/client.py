@@ -30,6 +30,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..batch import _sync_outputs, finish_run
 from ..errors import SandboxError, UsageError
@@ -37,6 +38,9 @@ from ..pool import _main_thread, _term_as_interrupt
 from ..state import RunState, run_options
 from .bundle import course_bundle, submission_bundle
 from .progress import ClusterReporter
+
+if TYPE_CHECKING:
+    from ..course import Course
 
 ATTEMPTS = 3               # submissions of one task (a broken sandbox, a worker without a session)
 ALLOWED_FAILURES = 1       # local:N: worker deaths a task may cause before the scheduler gives it up
@@ -54,10 +58,11 @@ class _Task:
     reasons: list[str] = field(default_factory=list)
 
 
-def grade_on_cluster(submissions: list[Path], out: Path, course, *, address: str, lang: str, device: str,
+def grade_on_cluster(submissions: list[Path], out: Path, course: Course, *, address: str, lang: str, device: str,
                      jobs: int | None = None, only: str | None = None, progress: bool = True,
                      restart: bool = False, _noop: bool = False) -> int:
-    """Grade ``submissions`` into ``out`` on a Dask cluster; 0, 6 (grading failed for some) or 130."""
+    """Grade ``submissions`` into ``out`` on a Dask cluster; the exit status of :func:`batch.finish_run`
+    (0, ``EXIT_GRADING_FAILED`` when grading failed for some, ``EXIT_INTERRUPTED``)."""
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give a number of concurrent tasks of at least 1")
     out = Path(out)
@@ -66,7 +71,7 @@ def grade_on_cluster(submissions: list[Path], out: Path, course, *, address: str
     state = RunState.open(out)
     reporter = None
     try:
-        stubs = [f"{c.id}.{s}" for c, ss in course.select(only) for s in ss]
+        stubs = course.qualnames(only)
         state.check_options(run_options(course, only=only, device=device, lang=lang), str(out))
         rows, notes = state.register(list(submissions))
         todo = [_Task(r.name, r.path, r.fingerprint) for r in rows if r.status != "done"]

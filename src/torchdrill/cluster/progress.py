@@ -33,7 +33,8 @@ class ClusterReporter(_Reporter):
         self.current(parts)
 
     def rates(self) -> dict[str, tuple[int, float]]:
-        return {a: (c, (c - 1) / (l - f) if l > f else 0.0) for a, (c, f, l) in self.workers.items()}
+        return {address: (count, (count - 1) / (last - first) if last > first else 0.0)
+                for address, (count, first, last) in self.workers.items()}
 
 
 def _short(address: str) -> str:

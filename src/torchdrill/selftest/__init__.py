@@ -14,17 +14,30 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .equivalents import check_equivalents, load_equivalents
 from .mutants import Mutant, mutate_course
 from .operators import OPERATORS, operators
 from .report import SelftestReport, print_report, to_json, verdicts, write_json
 
-__all__ = ["run_selftest", "Mutant", "mutate_course", "OPERATORS", "operators", "SelftestReport", "print_report",
-           "to_json", "write_json"]
+if TYPE_CHECKING:
+    from ..course import Course
+
+__all__ = [
+    "OPERATORS",
+    "Mutant",
+    "SelftestReport",
+    "mutate_course",
+    "operators",
+    "print_report",
+    "run_selftest",
+    "to_json",
+    "write_json",
+]
 
 
-def run_selftest(course, spec: str | None = None, *, jobs: int | None = None, lang: str = "en",
+def run_selftest(course: Course, spec: str | None = None, *, jobs: int | None = None, lang: str = "en",
                  device: str = "cpu", progress: bool = True, work: Path | None = None,
                  restart: bool = False) -> SelftestReport:
     """Make the mutants of the selected stubs (``spec``: None, CHAPTER or CHAPTER.STUB), grade them
@@ -34,14 +47,14 @@ def run_selftest(course, spec: str | None = None, *, jobs: int | None = None, la
     from .runner import grade_mutants
 
     started = time.monotonic()
-    selected = [f"{c.id}.{s}" for c, stubs in course.select(spec) for s in stubs]
+    selected = course.qualnames(spec)
     mutants = mutate_course(course, spec)
     equivalents = check_equivalents(load_equivalents(course.graders_dir), mutants, set(selected))
     device_type = _device_type(device)
     active = {k: e.reason for k, e in equivalents.items() if e.applies(device_type)}
     only = spec
     own = work is None
-    folder = Path(tempfile.mkdtemp(prefix="torchdrill-selftest-")) if own else Path(work)
+    folder = Path(work) if work is not None else Path(tempfile.mkdtemp(prefix="torchdrill-selftest-"))
     try:
         grades, reference = grade_mutants(mutants, course, folder, only=only, lang=lang, device=device, jobs=jobs,
                                           progress=progress, restart=restart)

@@ -60,7 +60,8 @@ def load_equivalents(graders_dir: Path) -> dict[str, Equivalent]:
     out: dict[str, Equivalent] = {}
     for key, value in entries.items():
         if not isinstance(key, str) or not _ID.match(key):
-            raise CourseError(f"{shown}: {key!r} is not a mutant id (chapter.stub:operator:hash, as selftest prints it)")
+            raise CourseError(f"{shown}: {key!r} is not a mutant id "
+                              "(chapter.stub:operator:hash, as selftest prints it)")
         devices = None
         if isinstance(value, dict):
             if set(value) - {"reason", "devices"}:

@@ -20,8 +20,8 @@ statements inside the solution region (``ctx.in_region``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
 
 import libcst as cst
 
@@ -219,16 +219,19 @@ def drop_statement(node, ctx):
             yield _splice(node, i, []), f"drop `{_first_line(ctx, stmt)}`"
 
 
-@_op("unwrap_no_grad", WRONG, "run the body of `with torch.no_grad()` / `inference_mode()` with grad tracking on")
+@_op("unwrap_no_grad", WRONG,
+     "run the body of `with torch.no_grad()` / `inference_mode()` with grad tracking on")
 def unwrap_no_grad(node, ctx):
     for i, stmt in _block_statements(node, ctx):
         if isinstance(stmt, cst.With) and isinstance(stmt.body, cst.IndentedBlock) and any(
-                isinstance(item.item, cst.Call) and (dotted(item.item.func) or "").endswith(("no_grad", "inference_mode"))
+                isinstance(item.item, cst.Call)
+                and (dotted(item.item.func) or "").endswith(("no_grad", "inference_mode"))
                 for item in stmt.items):
             yield _splice(node, i, list(stmt.body.body)), f"unwrap `{_first_line(ctx, stmt)}`"
 
 
-@_op("zero_before_backward", WRONG, "move the gradient reset next to backward(): before it, or between it and the update")
+@_op("zero_before_backward", WRONG,
+     "move the gradient reset next to backward(): before it, or between it and the update")
 def zero_before_backward(node, ctx):
     stmts = list(_block_statements(node, ctx))
     backs = [i for i, s in stmts if _method_statement(s, "backward")]
@@ -552,7 +555,8 @@ def operator_form(node, ctx):
         yield _expr(f"{a} {symbol} {b}"), f"`{ctx.code(node)}` → `{a} {symbol} {b}`"
 
 
-@_op("mse_functional", RIGHT, "a hand-written mean of squares → `torch.nn.functional.mse_loss`; `MSELoss()` → the function")
+@_op("mse_functional", RIGHT,
+     "a hand-written mean of squares → `torch.nn.functional.mse_loss`; `MSELoss()` → the function")
 def mse_functional(node, ctx):
     if not isinstance(node, cst.Call):
         return

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..fsutil import write_atomic
 from .mutants import Mutant
 from .runner import StubGrade
 
@@ -122,7 +123,7 @@ def to_json(report: SelftestReport) -> dict:
 
 
 def write_json(report: SelftestReport, path: Path) -> None:
-    Path(path).write_text(json.dumps(to_json(report), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(to_json(report), ensure_ascii=False, indent=2) + "\n")
 
 
 def print_report(report: SelftestReport, console=None, min_score: float = 1.0) -> None:

@@ -15,9 +15,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import GraderError
 from .mutants import Mutant
+
+if TYPE_CHECKING:
+    from ..course import Course
 
 REFERENCE = "reference--"
 
@@ -44,7 +48,8 @@ def write_submissions(mutants: list[Mutant], chapters: list[str], solutions_dir:
     for chapter in chapters:
         d = subs / f"{REFERENCE}{chapter}"
         d.mkdir(parents=True, exist_ok=True)
-        (d / f"{chapter}.py").write_text((solutions_dir / f"{chapter}.py").read_text(encoding="utf-8"), encoding="utf-8")
+        source = (solutions_dir / f"{chapter}.py").read_text(encoding="utf-8")
+        (d / f"{chapter}.py").write_text(source, encoding="utf-8")
         folders[d.name] = d
     for m in mutants:
         d = subs / folder_name(m)
@@ -57,7 +62,7 @@ def write_submissions(mutants: list[Mutant], chapters: list[str], solutions_dir:
 def stub_grades(result_json: Path) -> dict[str, StubGrade]:
     """qualname -> its points in one results.json (Gradescope format, tags carry the qualname)."""
     data = json.loads(result_json.read_text(encoding="utf-8"))
-    acc: dict[str, list] = {}
+    acc: dict[str, list[Any]] = {}
     for t in data.get("tests", []):
         tags = t.get("tags") or []
         if len(tags) < 3:
@@ -73,21 +78,24 @@ def stub_grades(result_json: Path) -> dict[str, StubGrade]:
     return {q: StubGrade(round(s, 6), round(m, 6), tuple(f), e) for q, (s, m, f, e) in acc.items()}
 
 
-def grade_mutants(mutants: list[Mutant], course, work: Path, *, only: str | None, lang: str, device: str,
-                  jobs: int | None, progress: bool, restart: bool = False) -> tuple[dict[str, dict[str, StubGrade]], dict[str, dict[str, StubGrade]]]:
+Grades = dict[str, dict[str, StubGrade]]       # submission (mutant id or chapter) -> qualified stub -> grade
+
+
+def grade_mutants(mutants: list[Mutant], course: Course, work: Path, *, only: str | None, lang: str, device: str,
+                  jobs: int | None, progress: bool, restart: bool = False) -> tuple[Grades, Grades]:
     """Grade every mutant and each chapter's reference in one batch.
 
     Returns (mutant id -> grades, chapter -> the reference's grades)."""
-    from ..batch import grade_batch
+    from ..batch import EXIT_INTERRUPTED, grade_batch
 
     chapters = sorted({m.chapter for m in mutants})
     subs, out = work / "subs", work / "out"
     folders = write_submissions(mutants, chapters, course.solutions_dir, subs)
     rc = grade_batch(list(folders.values()), out, course, lang=lang, device=device, jobs=jobs, only=only,
                      progress=progress, restart=restart)
-    if rc == 130:
+    if rc == EXIT_INTERRUPTED:
         raise KeyboardInterrupt
-    grades: dict[str, dict[str, StubGrade]] = {}
+    grades: Grades = {}
     for name in folders:
         path = out / f"{name}.json"
         if not path.is_file():

@@ -98,4 +98,4 @@ def matched_slices(fp: Fingerprints, shared: np.ndarray) -> list[tuple[int, int]
     if len(starts) == 0:
         return []
     slices = utils.get_copied_slices(starts, K)
-    return [(int(a), int(b)) for a, b in zip(slices[0], slices[1])]
+    return [(int(a), int(b)) for a, b in zip(slices[0], slices[1], strict=True)]

@@ -69,7 +69,7 @@ def score_pairs(docs: list[dict[int, np.ndarray]], reference: dict[int, np.ndarr
     n = len(docs)
     cap = max_holders(n) if cap is None else cap
     rows, keys = [], []
-    for i, doc in enumerate(list(docs) + [reference or {}]):
+    for i, doc in enumerate([*docs, reference or {}]):
         for piece, hashes in doc.items():
             if len(hashes):
                 rows.append(np.full(len(hashes), i, dtype=np.int64))

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from .fingerprint import K, WINDOW
+from .fingerprint import WINDOW, K
 from .screen import PairDetail, Screening, Side
 
 MAX_LINES_SHOWN = 40      # longer pieces show the marked lines with CONTEXT lines around them
