@@ -48,7 +48,9 @@ def _metadata() -> tuple[str, str, list[str], str]:
         raise CourseError("torchdrill is not installed (pip install -e .); the wheel takes its dependencies "
                           "from the installed metadata") from None
     requires = [r for r in (meta.get_all("Requires-Dist") or []) if "extra" not in r.partition(";")[2]]
-    return __version__, meta.get("Summary") or "", requires, meta.get("Requires-Python") or ">=3.10"
+    summary = (meta.get_all("Summary") or [""])[0]
+    python = (meta.get_all("Requires-Python") or [">=3.10"])[0]
+    return __version__, summary, requires, python
 
 
 def build_wheel(out_dir: Path, graders: list[Path]) -> Path:

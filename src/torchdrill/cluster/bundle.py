@@ -76,7 +76,7 @@ def course_bundle(course) -> CourseBundle:
 # One entry: (relative path as bytes, kind, payload).  Kinds: "dir", "file" (payload: bytes),
 # "empty" (never read by staging), "big" (payload: size), "link" (payload: target bytes),
 # "fifo", "other", "linked" (payload: bytes; the file has another name, which staging refuses).
-Entry = tuple[bytes, str, object]
+Entry = tuple[bytes, str, bytes | int | None]
 
 
 def submission_bundle(path: Path) -> tuple[bytes, tuple[Entry, ...]]:
@@ -151,15 +151,15 @@ def unpack_submission(bundle: tuple[bytes, tuple[Entry, ...]], into: Path) -> Pa
         if kind == "dir":
             dest.mkdir(parents=True, exist_ok=True)
         elif kind in ("file", "linked", "empty"):
-            dest.write_bytes(payload or b"")
+            dest.write_bytes(payload if isinstance(payload, bytes) else b"")
             if kind == "linked":                  # a second name outside the submission
                 extra.mkdir(exist_ok=True)
                 os.link(dest, extra / str(i))
         elif kind == "big":
             with open(dest, "wb") as f:
-                f.truncate(int(payload))
+                f.truncate(int(payload or 0))
         elif kind == "link":
-            os.symlink(payload, dest)
+            os.symlink(payload if isinstance(payload, bytes) else b"?", dest)
         elif kind == "fifo":
             os.mkfifo(dest)
         elif kind == "other":

@@ -20,12 +20,20 @@ import queue
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from distributed import WorkerPlugin, get_worker
 
 from ..pool import _maybe_die
 from .bundle import CourseBundle, unpack_submission
+
+if TYPE_CHECKING:
+    from ..results import SubmissionResult
+    from ..session import GradingSession
+
+    _Job = tuple[Path, str, "_Pending"] | None       # a submission to grade, or None: stop
 
 _WAIT_STEP = 1.0
 STARTUP_SECONDS = 300
@@ -38,7 +46,7 @@ class SessionUnavailable(RuntimeError):
 class _Pending:
     def __init__(self) -> None:
         self.done = threading.Event()
-        self.result = None
+        self.result: SubmissionResult | None = None
 
 
 class SessionPlugin(WorkerPlugin):
@@ -50,19 +58,19 @@ class SessionPlugin(WorkerPlugin):
         self._reset()
 
     def _reset(self) -> None:
-        self.session = None
+        self.session: GradingSession | None = None
         self.error: str | None = None
         self.course_dir: Path | None = None
-        self._queue: queue.Queue | None = None
+        self._queue: queue.Queue[_Job] | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._ready = threading.Event()        # setup finished, with a session or with an error
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         return {"bundle": self.bundle, "lang": self.lang, "device": self.device, "only": self.only,
                 "name": self.name}
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._reset()
 
@@ -97,9 +105,12 @@ class SessionPlugin(WorkerPlugin):
     def _serve(self) -> None:
         from ..session import Submission
 
-        def jobs():
+        assert self.session is not None and self._queue is not None     # _start made both before this thread
+        session, jobs_queue = self.session, self._queue
+
+        def jobs() -> Iterator[Submission]:
             while True:
-                item = self._queue.get()
+                item = jobs_queue.get()
                 if item is None:
                     return
                 path, name, pending = item
@@ -110,7 +121,7 @@ class SessionPlugin(WorkerPlugin):
             sub.key.done.set()
 
         try:
-            self.session.grade_many(jobs(), done)
+            session.grade_many(jobs(), done)
         except BaseException as exc:          # the session broke: this worker grades no more
             self.error = f"the grading session stopped: {type(exc).__name__}: {exc}"
 
@@ -128,7 +139,7 @@ class SessionPlugin(WorkerPlugin):
         """Grade one submission's bytes; a SubmissionResult (never raises for what it does)."""
         self._ready.wait(STARTUP_SECONDS)      # a task can reach a worker still warming up
         with self._lock:                       # one sandbox: one submission at a time
-            if self.session is None or self._thread is None or not self._thread.is_alive():
+            if self.session is None or self._queue is None or self._thread is None or not self._thread.is_alive():
                 raise SessionUnavailable(self.error or "the grading session is not running")
             with tempfile.TemporaryDirectory(prefix="torchdrill-sub-") as tmp:
                 path = unpack_submission(bundle, Path(tmp))
@@ -143,7 +154,7 @@ class SessionPlugin(WorkerPlugin):
 def grade_task(plugin_name: str, name: str, bundle) -> dict:
     """A Dask task: grade one submission on this worker.  Returns what the client commits."""
     worker = get_worker()
-    plugin = worker.plugins.get(plugin_name)
+    plugin = cast("SessionPlugin | None", worker.plugins.get(plugin_name))
     if plugin is None:
         raise SessionUnavailable("the run's worker plugin is not on this worker")
     _maybe_die(name)

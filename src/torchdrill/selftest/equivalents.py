@@ -79,11 +79,18 @@ def load_equivalents(graders_dir: Path) -> dict[str, Equivalent]:
     return out
 
 
+def _qualname(mutant_id: str) -> str:
+    """The stub a mutant id names (ids were checked by :func:`load_equivalents`)."""
+    match = _ID.match(mutant_id)
+    assert match is not None, mutant_id
+    return match.group("qual")
+
+
 def check_equivalents(declared: dict[str, Equivalent], mutants, selected: set[str]) -> dict[str, Equivalent]:
     """The declared entries for the selected stubs, after checking each still names a wrong-answer
     mutant; CourseError listing every stale entry otherwise."""
     by_id = {m.id: m for m in mutants}
-    mine = {k: v for k, v in declared.items() if _ID.match(k).group("qual") in selected}
+    mine = {k: v for k, v in declared.items() if _qualname(k) in selected}
     stale = sorted(k for k in mine if k not in by_id)
     right = sorted(k for k in mine if k in by_id and by_id[k].family != "wrong")
     problems = [f"  {k}: matches no mutant (the stub or the operator changed): remove or update it" for k in stale]

@@ -15,6 +15,7 @@ import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -108,7 +109,7 @@ def mutate_chapter(path: Path, chapter: str, stubs: list[str] | None = None,
                     code = module.code_for_node(new_func)
                     if code == original or code in seen:
                         continue
-                    new_source = module.deep_replace(func, new_func).code
+                    new_source = cast(cst.Module, module.deep_replace(func, new_func)).code
                     try:
                         compile(new_source, shown, "exec", dont_inherit=True)
                     except SyntaxError:

@@ -138,9 +138,9 @@ def print_report(report: SelftestReport, console=None, min_score: float = 1.0) -
         chapters.setdefault(qual.split(".", 1)[0], []).append(qual)
     for chapter, quals in chapters.items():
         table = Table(title=chapter, title_justify="left")
-        for col, just in (("stub", "left"), ("mutants", "right"), ("killed", "right"), ("equivalent", "right"),
-                          ("survived", "right"), ("right answers", "right")):
-            table.add_column(col, justify=just)
+        table.add_column("stub", justify="left")
+        for col in ("mutants", "killed", "equivalent", "survived", "right answers"):
+            table.add_column(col, justify="right")
         for qual in quals:
             wrong = report.wrong(qual)
             right = [v for v in report.verdicts if v.mutant.family == "right" and v.mutant.qualname == qual]

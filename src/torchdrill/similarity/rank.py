@@ -89,8 +89,8 @@ def score_pairs(docs: list[dict[int, np.ndarray]], reference: dict[int, np.ndarr
         starts = first[counts == d]
         holders = rows_sorted[starts[:, None] + np.arange(d)]          # (keys, d), ascending rows
         piece = (keys_sorted[starts] >> np.int64(PIECE_BITS))[:, None]
-        i, j = np.triu_indices(d, 1)
-        a, b = holders[:, i], holders[:, j]
+        upper, lower = np.triu_indices(d, 1)
+        a, b = holders[:, upper], holders[:, lower]
         real = b < n                                                   # pairs with the reference are not reported
         codes.append(((a * n + b) * pieces_n + piece)[real])
         weights.append(np.full(int(real.sum()), weight(d)))
