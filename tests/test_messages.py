@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 from torchdrill import messages
-from torchdrill.messages import GRADER_ERROR, Feedback, Frame, Msg, N_, as_msg, code, msg, placeholders, render
+from torchdrill.messages import GRADER_ERROR, N_, Feedback, Frame, Msg, as_msg, code, msg, placeholders, render
 
 #: ids the committed catalogs translate (tests/test_i18n.py keeps them translated)
 TRANSLATED = "the exception above"
