@@ -140,7 +140,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("operator, stub, present, absent", CASES, ids=[f"{c[0]}-{c[1]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize("operator, stub, present, absent", CASES,
+                         ids=[f"{c[0]}-{c[1]}-{i}" for i, c in enumerate(CASES)])
 def test_operator_makes_the_intended_change(demo, operator, stub, present, absent):
     m = _one(demo, operator, stub, present)
     body = _body(m.source, stub)

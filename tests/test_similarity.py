@@ -300,7 +300,7 @@ def build_class(root: Path) -> Path:
     others = root.parent / "others"
     make.make_class(others, students=12, seed=11)
     with_ex04 = [p for p in sorted(others.iterdir()) if (p / "ex04_autograd.py").is_file()][:2]
-    for new, src, vjp in zip(("dana_single", "eli_single"), with_ex04, (VJP_DANA, VJP_ELI)):
+    for new, src, vjp in zip(("dana_single", "eli_single"), with_ex04, (VJP_DANA, VJP_ELI), strict=True):
         shutil.copytree(src, root / new)
         target = root / new / "ex04_autograd.py"
         target.write_text(target.read_text(encoding="utf-8") + "\n\n" + textwrap.dedent(vjp), encoding="utf-8")
@@ -331,12 +331,12 @@ def test_the_copied_pair_matches_in_every_stub_it_copied(screened):
     stubs = {m.qualname.split(".", 1)[1] for m in pair.matches}
     assert stubs >= {"accumulated_grads", "fresh_grads", "loss_fn", "train_step", "train", "fit", "predict"}
     single = next(p for p in screened.pairs if {p.a, p.b} == {"dana_single", "eli_single"})
-    assert [m.qualname for m in single.matches][0] == "ex04_autograd.vjp"
+    assert single.matches[0].qualname == "ex04_autograd.vjp"
 
 
 def test_independent_right_answers_stay_below_the_threshold(screened):
     scores = {frozenset({str(screened.names[a]), str(screened.names[b])}): s
-              for a, b, s in zip(screened.scores.a, screened.scores.b, screened.scores.score)}
+              for a, b, s in zip(screened.scores.a, screened.scores.b, screened.scores.score, strict=True)}
     assert scores.get(frozenset({"ivan_own", "judy_own"}), 0.0) < screened.threshold
     # the generated students' right answers are all the reference solution: never worth anything
     for pair, score in scores.items():
@@ -361,7 +361,7 @@ def test_normalised_tokens_forget_names_literals_and_comments():
     assert list(a.ids) != list(c.ids)
     # spans point back at the code as written
     text = "total = ((pred - y) ** 2).mean()  # mse\n"
-    assert [text[s:e] for s, e in zip(a.starts, a.ends)][:3] == ["total", "=", "("]
+    assert [text[s:e] for s, e in zip(a.starts, a.ends, strict=True)][:3] == ["total", "=", "("]
 
 
 def test_fingerprints_are_the_same_in_every_process():
@@ -405,7 +405,8 @@ def test_cut_takes_the_last_definition_after_its_docstring():
     pieces = cut(source, "ex07_optimization", ["loss_fn", "train_step", "train"], "ex07_optimization.py")
     assert set(pieces) == {"ex07_optimization.loss_fn", "ex07_optimization.(other code)"}
     mine = pieces["ex07_optimization.loss_fn"]
-    assert [line.strip() for line in mine.text.splitlines()] == ["# mine", "return helper((y_pred - y_true) ** 2).mean()"]
+    assert [line.strip() for line in mine.text.splitlines()] == ["# mine",
+                                                                 "return helper((y_pred - y_true) ** 2).mean()"]
     assert mine.lines == (14, 15)
     assert "def helper" in pieces["ex07_optimization.(other code)"].text
     for broken in ("def loss_fn(:\n    return 1\n", "x = " + "1+" * 200_000 + "1\n",
@@ -418,7 +419,7 @@ def test_weights_fall_with_the_number_of_holders():
     h = np.array([1, 2, 3], dtype=np.int64)
     docs = [{0: h}, {0: h}, {0: np.array([1], dtype=np.int64)}, {0: np.array([9], dtype=np.int64)}]
     s = score_pairs(docs, cap=8)
-    got = {(int(a), int(b)): round(float(x), 3) for a, b, x in zip(s.a, s.b, s.score)}
+    got = {(int(a), int(b)): round(float(x), 3) for a, b, x in zip(s.a, s.b, s.score, strict=True)}
     # fingerprints 2 and 3: two holders, worth 1 each; fingerprint 1: three holders, worth 1/2
     assert got == {(0, 1): 2.5, (0, 2): 0.5, (1, 2): 0.5}
     assert (int(s.a[0]), int(s.b[0])) == (0, 1)

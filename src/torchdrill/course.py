@@ -278,13 +278,6 @@ class Course(_Frozen):
         (every stub by default), in course order."""
         return [chapter.qualname(stub) for chapter, stubs in self.select(spec) for stub in stubs]
 
-    def stub_points(self, qualname: str) -> float:
-        """Points of ``"chapter.stub"``; unknown names raise UnknownNameError."""
-        if "." not in qualname:
-            raise UnknownNameError("stub", qualname, self.qualnames(), self._stub_guess(qualname, fuzzy=True))
-        chapter, stubs = self._resolve(qualname)
-        return chapter.stubs[stubs[0]]
-
     @property
     def total(self) -> float:
         """All the course's points."""
@@ -312,16 +305,13 @@ class Course(_Frozen):
             raise UnknownNameError("stub", spec, [chapter.qualname(name) for name in chapter.stubs], guess)
         return chapter, [stub]
 
-    def _stub_guess(self, name: str, fuzzy: bool = False) -> str | None:
+    def _stub_guess(self, name: str) -> str | None:
         """For a bare stub name given where a qualified one is due: the qualified name of the one
-        stub it names (or, when ``fuzzy``, of the one stub closest to it), else None."""
+        stub it names, else None."""
         owners: dict[str, list[str]] = {}
         for chapter, stub, _ in self.stubs():
             owners.setdefault(stub, []).append(chapter.qualname(stub))
-        meant = name if name in owners else (closest(name, owners) if fuzzy else None)
-        if meant is None or len(owners[meant]) != 1:
-            return None
-        return owners[meant][0]
+        return owners[name][0] if len(owners.get(name, ())) == 1 else None
 
     # ---- layout
 
