@@ -9,7 +9,7 @@ grad (``learned_scale``, like a model).  ``detach`` must leave ``y`` in its grap
 """
 import torch
 
-from torchdrill.grading import check, checks, function, make, probe
+from torchdrill.grading import check, checks, function, make, msg, probe
 
 
 def _points(seed, shape, device):
@@ -24,13 +24,14 @@ def _spied(name, **params):
 
 def _expect_no_graph(log, what="f(x)"):
     """Judge the spy's log: f was called, and no call recorded a graph."""
-    checks.expect(type(log) is list and len(log) > 0, f"eval_no_grad never called f, so {what} was not computed",
+    checks.expect(type(log) is list and len(log) > 0,
+                  msg("eval_no_grad never called f, so {what} was not computed", what=what),
                   "f(x) called (once)", "no call to f", "compute f(x) inside a torch.no_grad() block and return it")
     bad = [i for i, e in enumerate(log) if e.get("graph")]
     checks.expect(
         not bad,
-        f"{what} was computed with gradient recording on, so the graph was built anyway "
-        "(detaching afterwards only cuts off a graph that already exists)",
+        msg("{what} was computed with gradient recording on, so the graph was built anyway "
+            "(detaching afterwards only cuts off a graph that already exists)", what=what),
         "f(x) evaluated inside torch.no_grad(): no graph recorded",
         "f(x) evaluated with torch.is_grad_enabled() == True: its result had a grad_fn",
         "put the call itself inside a torch.no_grad() block; .detach() on the result (or on x) does not stop "
@@ -39,7 +40,7 @@ def _expect_no_graph(log, what="f(x)"):
 
 # ---------------------------------------------------------------------------- eval_no_grad
 
-@check("eval_no_grad", en="the lecture's example: value, no grad", ko="강의 예제: 값과 미분 추적 없음", visible=True)
+@check("eval_no_grad", "the lecture's example: value, no grad", visible=True)
 def test_eval_no_grad_example(student, device):
     x = torch.tensor(5.0, device=device)
     r = student.call("eval_no_grad", _spied("poly", coeffs=[0.0, 3.0, 1.0]), make("leaf", x),
@@ -54,7 +55,7 @@ def test_eval_no_grad_example(student, device):
                   "do not call backward() or requires_grad_(False) on x; only compute under torch.no_grad()")
 
 
-@check("eval_no_grad", en="no graph for unseen functions and shapes", ko="처음 보는 함수와 모양에서도 그래프 없음")
+@check("eval_no_grad", "no graph for unseen functions and shapes")
 def test_eval_no_grad_hidden(student, device):
     for i, (name, params, shape) in enumerate([("sin_sq", {"a": 0.7}, (5,)), ("exp_mix", {"a": 0.3, "b": -1.0}, (2, 3)),
                                                ("tanh_scale", {"a": 2.0}, (4, 1, 2))]):
@@ -62,8 +63,9 @@ def test_eval_no_grad_hidden(student, device):
         f = function(name, **params)
         r = student.call("eval_no_grad", _spied(name, **params), make("leaf", x),
                          probes=[probe("facts", 1), probe("spy", 0)])
-        _expect_no_graph(r.probes["spy"], what=f"f(x) for x of shape {shape}")
-        checks.expect_tensor(r.value, f(x), what=f"eval_no_grad(f, x) for x of shape {shape}", requires_grad=False)
+        _expect_no_graph(r.probes["spy"], what=msg("{call} for x of shape {shape}", call="f(x)", shape=str(shape)))
+        checks.expect_tensor(r.value, f(x), what=msg("{call} for x of shape {shape}", call="eval_no_grad(f, x)",
+                                                      shape=str(shape)), requires_grad=False)
         x_after = r.probes["facts"]
         checks.expect(x_after is not None and x_after["requires_grad"] and x_after["grad"] is None,
                       "x was changed: it must still require grad and x.grad must stay None",
@@ -71,7 +73,7 @@ def test_eval_no_grad_hidden(student, device):
                       "do not call backward() or requires_grad_(False) on x; only compute under torch.no_grad()")
 
 
-@check("eval_no_grad", en="works when x does not require grad", ko="x가 미분을 추적하지 않을 때도 동작")
+@check("eval_no_grad", "works when x does not require grad")
 def test_eval_no_grad_plain_input(student, device):
     x = _points(7, (3,), device)
     r = student.call("eval_no_grad", make("fn", "cube_chain", a=1.5, b=-0.5), x)
@@ -80,15 +82,16 @@ def test_eval_no_grad_plain_input(student, device):
     checks.expect_unchanged(r.args[1], x, what="x")
 
 
-@check("eval_no_grad", en="f with its own weight (like a model): no graph", ko="자기 가중치가 있는 f (모델처럼): 그래프 없음")
+@check("eval_no_grad", "f with its own weight (like a model): no graph")
 def test_eval_no_grad_owned_weight(student, device):
     # f owns a weight that requires grad, as a model does: detaching x is not enough.
     for i, (a, b, shape) in enumerate([(1.5, 0.5, (4,)), (-0.8, 2.0, (2, 2))]):
         x = _points(40 + i, shape, device)
         r = student.call("eval_no_grad", _spied("learned_scale", a=a, b=b), x if i else make("leaf", x),
                          probes=[probe("spy", 0)])
-        _expect_no_graph(r.probes["spy"], what="f(x) (an f with a weight that requires grad, like a model)")
-        checks.expect_tensor(r.value, function("learned_scale", a=a, b=b)(x), what=f"eval_no_grad(f, x) for x of shape {shape}",
+        _expect_no_graph(r.probes["spy"], what=msg("f(x) (an f with a weight that requires grad, like a model)"))
+        checks.expect_tensor(r.value, function("learned_scale", a=a, b=b)(x),
+                             what=msg("{call} for x of shape {shape}", call="eval_no_grad(f, x)", shape=str(shape)),
                              requires_grad=False,
                              hint="f has its own weight that requires grad (as a model does), so detaching x is not "
                                   "enough: compute f(x) inside a torch.no_grad() block")
@@ -105,7 +108,7 @@ def _expect_recording_restored(mode):
                   "context manager around the call (a with block), which puts the previous mode back")
 
 
-@check("eval_no_grad", en="gradient recording is back on after the call", ko="호출이 끝나면 미분 기록이 다시 켜짐")
+@check("eval_no_grad", "gradient recording is back on after the call")
 def test_eval_no_grad_restores_recording(student, device):
     x = _points(60, (3,), device)
     r = student.call("eval_no_grad", make("fn", "sin_sq", a=0.6), make("leaf", x), probes=[probe("grad_mode")],
@@ -116,7 +119,7 @@ def test_eval_no_grad_restores_recording(student, device):
 
 # ---------------------------------------------------------------------------- detach
 
-@check("detach", en="same values, no grad, no grad_fn", ko="같은 값, 미분 추적 없음, grad_fn 없음", visible=True)
+@check("detach", "same values, no grad, no grad_fn", visible=True)
 def test_detach_example(student, device):
     x = torch.tensor([5.0], device=device)
     r = student.call("detach", make("nonleaf", x, scale=1.0, shift=0.0), probes=[probe("facts", "result")])
@@ -126,13 +129,15 @@ def test_detach_example(student, device):
                   "grad_fn=None", "a grad_fn", "use y.detach(): it cuts the tensor off the graph")
 
 
-@check("detach", en="shares memory with y (no copy), y left as it was", ko="y와 메모리를 공유함 (복사 없음), y는 그대로", weight=2)
+@check("detach", "shares memory with y (no copy), y left as it was", weight=2)
 def test_detach_shares(student, device):
     for seed, shape in [(11, (4,)), (12, (2, 3)), (13, (3, 1, 2))]:
         base = _points(seed, shape, device)
         r = student.call("detach", make("nonleaf", base, scale=3.0, shift=-1.0),
                          probes=[probe("facts_of", "result", 0)])
-        checks.expect_tensor(r.value, base * 3.0 - 1.0, what=f"detach(y) for y of shape {shape}", requires_grad=False,
+        checks.expect_tensor(r.value, base * 3.0 - 1.0,
+                             what=msg("{call} for y of shape {shape}", call="detach(y)", shape=str(shape)),
+                             requires_grad=False,
                              shares_with=r.args[0],
                              share_hint="detach() returns a tensor on the same memory; clone() or torch.tensor() copy")
         out, y_after = r.probes["facts_of"]["result"], r.probes["facts_of"]["0"]
@@ -145,7 +150,7 @@ def test_detach_shares(student, device):
         checks.expect_unchanged(r.args[0], base * 3.0 - 1.0, what="y")
 
 
-@check("detach", en="a leaf y is left requiring grad", ko="잎 텐서 y는 그대로 미분을 추적", weight=1)
+@check("detach", "a leaf y is left requiring grad", weight=1)
 def test_detach_leaf_untouched(student, device):
     y = _points(21, (5,), device)
     r = student.call("detach", make("leaf", y), probes=[probe("facts", 0)])

@@ -10,7 +10,7 @@ or the reverse), or all zeros, the hint says so.
 """
 import math
 
-from torchdrill.grading import check, checks, function, make
+from torchdrill.grading import N_, check, checks, function, make, msg
 
 # (function name, its parameters, x0, steps): none of them is the lecture's example.
 UNSEEN = [
@@ -29,29 +29,24 @@ def _hint(got, stub, accumulated, fresh):
     """A hint that names the mistake when the list is recognisably another one."""
     if type(got) is not list or len(got) != len(fresh) or not all(type(v) is float for v in got):
         if type(got) is list and any(type(v).__name__ == "Tensor" for v in got):
-            return ("put x.grad.item() (a float) into the list, not the tensor x.grad: the same .grad tensor "
-                    "appended several times would show its last value everywhere")
+            return N_("put x.grad.item() (a float) into the list, not the tensor x.grad: the same .grad tensor "
+                      "appended several times would show its last value everywhere")
         if type(got) is list and len(got) != len(fresh):
-            return "read x.grad once right after every backward(): steps passes give steps values"
+            return N_("read x.grad once right after every backward(): steps passes give steps values")
         return ""
 
     def same(a, b):
         return all(math.isclose(u, v, rel_tol=1e-5, abs_tol=1e-6) for u, v in zip(a, b))
 
     if stub == "accumulated_grads" and len(got) > 1 and same(got, fresh):
-        return ("every pass read the same value, so the gradient was reset (or x rebuilt) between passes; "
-                "here backward() must add to the old x.grad: build x once and never reset it")
+        return N_("every pass read the same value, so the gradient was reset (or x rebuilt) between passes; "
+                  "here backward() must add to the old x.grad: build x once and never reset it")
     if stub == "fresh_grads" and len(got) > 1 and same(got, accumulated):
-        return "the gradients piled up: reset x.grad (x.grad = None, or x.grad.zero_()) before every backward()"
+        return N_("the gradients piled up: reset x.grad (x.grad = None, or x.grad.zero_()) before every backward()")
     if all(v == 0.0 for v in got) and any(v != 0.0 for v in fresh):
-        return ("every value is 0: the gradient was reset between backward() and reading it; "
-                "read x.grad right after backward(), and reset before the next backward()")
+        return N_("every value is 0: the gradient was reset between backward() and reading it; "
+                  "read x.grad right after backward(), and reset before the next backward()")
     return ""
-
-
-def N_(text: str) -> str:
-    """Mark a text kept in a constant as a message id: extracted into the catalog, translated when shown."""
-    return text
 
 
 #: what a crash is told: the whole recipe, including what an integer x0 (the lecture's x0 = 2) needs
@@ -69,9 +64,9 @@ CRASH_HINTS = {
 def _grade(student, stub, name, params, x0, steps, accumulated, fresh):
     """``stub`` on the kit function ``name``, against the lists both stubs should give."""
     expected = accumulated if stub == "accumulated_grads" else fresh
-    r = student.call(stub, make("fn", name, **params), x0, steps, expected=f"a list of {steps} floats",
+    r = student.call(stub, make("fn", name, **params), x0, steps, expected=msg("list of {n} floats", n=steps),
                      hint=CRASH_HINTS[stub])
-    checks.expect_floats(r.value, expected, what=f"{stub}(f, x0={x0}, steps={steps})",
+    checks.expect_floats(r.value, expected, what=msg("{stub}(f, x0={x0}, steps={steps})", stub=stub, x0=x0, steps=steps),
                          hint=_hint(r.value, stub, accumulated, fresh))
 
 
@@ -89,19 +84,18 @@ EXAMPLE_FRESH = [4.0, 4.0, 4.0]
 
 # ---------------------------------------------------------------------------- accumulated_grads
 
-@check("accumulated_grads", en="the lecture's example: f = x², x0 = 2, 3 passes → [4, 8, 12]",
-       ko="강의 예제: f = x², x0 = 2, 3번 → [4, 8, 12]", visible=True)
+@check("accumulated_grads", "the lecture's example: f = x², x0 = 2, 3 passes → [4, 8, 12]", visible=True)
 def test_accumulated_example(student):
     _grade(student, "accumulated_grads", "square", {}, 2, 3, EXAMPLE_ACCUMULATED, EXAMPLE_FRESH)
 
 
-@check("accumulated_grads", en="other functions and starting points", ko="다른 함수와 시작점")
+@check("accumulated_grads", "other functions and starting points")
 def test_accumulated_unseen(student, reference):
     for name, params, x0, steps in UNSEEN:
         _grade_unseen(student, reference, "accumulated_grads", name, params, x0, steps)
 
 
-@check("accumulated_grads", en="one pass and many passes", ko="한 번과 여러 번")
+@check("accumulated_grads", "one pass and many passes")
 def test_accumulated_lengths(student, reference):
     for name, params, x0, steps in LENGTHS:
         _grade_unseen(student, reference, "accumulated_grads", name, params, x0, steps)
@@ -109,19 +103,18 @@ def test_accumulated_lengths(student, reference):
 
 # ---------------------------------------------------------------------------- fresh_grads
 
-@check("fresh_grads", en="the lecture's example: f = x², x0 = 2, 3 passes → [4, 4, 4]",
-       ko="강의 예제: f = x², x0 = 2, 3번 → [4, 4, 4]", visible=True)
+@check("fresh_grads", "the lecture's example: f = x², x0 = 2, 3 passes → [4, 4, 4]", visible=True)
 def test_fresh_example(student):
     _grade(student, "fresh_grads", "square", {}, 2, 3, EXAMPLE_ACCUMULATED, EXAMPLE_FRESH)
 
 
-@check("fresh_grads", en="other functions and starting points", ko="다른 함수와 시작점")
+@check("fresh_grads", "other functions and starting points")
 def test_fresh_unseen(student, reference):
     for name, params, x0, steps in UNSEEN:
         _grade_unseen(student, reference, "fresh_grads", name, params, x0, steps)
 
 
-@check("fresh_grads", en="one pass and many passes", ko="한 번과 여러 번")
+@check("fresh_grads", "one pass and many passes")
 def test_fresh_lengths(student, reference):
     for name, params, x0, steps in LENGTHS:
         _grade_unseen(student, reference, "fresh_grads", name, params, x0, steps)

@@ -13,7 +13,7 @@ import math
 
 import torch
 
-from torchdrill.grading import StudentProblem, check, checks, make, probe, wrong
+from torchdrill.grading import N_, StudentProblem, check, checks, code, make, msg, probe, wrong
 from torchdrill.results import Outcome
 from torchdrill.sandbox.kit import MAKERS
 
@@ -41,41 +41,45 @@ def _params(model):
 
 def _expect_linear(r, in_f, out_f, what):
     m = r.probes["module"]
-    checks.expect(m is not None, f"{what} should return a torch.nn.Linear model", "torch.nn.Linear",
+    checks.expect(m is not None, msg("{what} should return a torch.nn.Linear model", what=what), "torch.nn.Linear",
                   checks.describe(r.value), "build a torch.nn.Linear from in_features and out_features and return it")
-    checks.expect(m["is_linear"], f"{what} should return a torch.nn.Linear itself", "torch.nn.Linear", m["type"],
+    checks.expect(m["is_linear"], msg("{what} should return a torch.nn.Linear itself", what=what), "torch.nn.Linear",
+                  code(m["type"]),
                   "return the torch.nn.Linear itself, not wrapped in nn.Sequential or another "
                   "module")
-    checks.expect((m["in_features"], m["out_features"]) == (in_f, out_f), f"{what} has the wrong sizes",
-                  f"in_features={in_f}, out_features={out_f}",
-                  f"in_features={m['in_features']}, out_features={m['out_features']}",
+    checks.expect((m["in_features"], m["out_features"]) == (in_f, out_f), msg("{what} has the wrong sizes", what=what),
+                  msg("in_features={i}, out_features={o}", i=in_f, o=out_f),
+                  msg("in_features={i}, out_features={o}", i=m["in_features"], o=m["out_features"]),
                   "torch.nn.Linear takes (in_features, out_features), in that order; pass the arguments through")
-    checks.expect(m["has_bias"] and "bias" in m["params"], f"{what} has no bias", "a bias of shape "
-                  f"({out_f},)", "bias=None", "keep the bias (bias=True is the default): y = xWᵀ + b")
+    checks.expect(m["has_bias"] and "bias" in m["params"], msg("{what} has no bias", what=what),
+                  msg("a bias of shape {shape}", shape=str((out_f,))), "bias=None",
+                  "keep the bias (bias=True is the default): y = xWᵀ + b")
     for name, shape in (("weight", (out_f, in_f)), ("bias", (out_f,))):
         p = m["params"].get(name)
-        checks.expect(p is not None and tuple(p["shape"]) == shape, f"{what}.{name} has the wrong shape", str(shape),
-                      str(tuple(p["shape"])) if p else "missing", "torch.nn.Linear(in_features, out_features)")
-        checks.expect(p["dtype"] == "float32", f"{what}.{name} has the wrong dtype", "float32", p["dtype"],
-                      "keep PyTorch's default float32 parameters")
-        checks.expect(p["requires_grad"], f"{what}.{name} does not require grad", "requires_grad=True",
+        checks.expect(p is not None and tuple(p["shape"]) == shape,
+                      msg("{what}.{name} has the wrong shape", what=what, name=name), code(str(shape)),
+                      code(str(tuple(p["shape"]))) if p else "missing", "torch.nn.Linear(in_features, out_features)")
+        checks.expect(p["dtype"] == "float32", msg("{what}.{name} has the wrong dtype", what=what, name=name),
+                      "float32", code(p["dtype"]), "keep PyTorch's default float32 parameters")
+        checks.expect(p["requires_grad"], msg("{what}.{name} does not require grad", what=what, name=name),
+                      "requires_grad=True",
                       "requires_grad=False", "the parameters must stay trainable")
 
 
-@check("make_model", en="make_model() is a torch.nn.Linear(1, 1) with a bias", ko="make_model()은 편향이 있는 "
-       "torch.nn.Linear(1, 1)", visible=True)
+@check("make_model", "make_model() is a torch.nn.Linear(1, 1) with a bias", visible=True)
 def test_make_model_default(student):
     r = student.call("make_model", probes=[probe("module", "result")])
-    _expect_linear(r, 1, 1, "make_model()")
+    _expect_linear(r, 1, 1, code("make_model()"))
 
 
-@check("make_model", en="other sizes, in the order (inputs, outputs)", ko="다른 크기, (입력 수, 출력 수) 순서")
+@check("make_model", "other sizes, in the order (inputs, outputs)")
 def test_make_model_sizes(student):
-    for args, kwargs in [((3, 2), {}), ((), {"in_features": 4, "out_features": 1}), ((1, 5), {})]:
+    for args, kwargs, shown in [((3, 2), {}, "make_model(3, 2)"),
+                                ((), {"in_features": 4, "out_features": 1}, "make_model(in_features=4, out_features=1)"),
+                                ((1, 5), {}, "make_model(1, 5)")]:
         in_f, out_f = (args or (kwargs["in_features"], kwargs["out_features"]))
         r = student.call("make_model", *args, probes=[probe("module", "result")], **kwargs)
-        shown = ", ".join([*map(str, args), *(f"{k}={v}" for k, v in kwargs.items())])
-        _expect_linear(r, in_f, out_f, f"make_model({shown})")
+        _expect_linear(r, in_f, out_f, code(shown))
 
 
 # ---------------------------------------------------------------------------- fit
@@ -109,11 +113,12 @@ def _close(a, b):
 
 #: the usual mistakes of fit, each with the hint that names it (first match wins)
 FIT_MISTAKES = (
-    ("no zero_grad", "the gradients piled up: reset the gradients (zero_grad() on the optimizer) every epoch, before backward()"),
-    ("sum", "this is a summed loss: torch.nn.MSELoss() takes the mean"),
-    ("l1", "this is an L1 (absolute) loss: use torch.nn.MSELoss()"),
-    ("lr=0.1", "these losses belong to lr = 0.1: pass the lr argument to torch.optim.SGD"),
-    ("lr=0.01", "these losses belong to lr = 0.01: pass the lr argument to torch.optim.SGD"),
+    ("no zero_grad", N_("the gradients piled up: reset the gradients (zero_grad() on the optimizer) every epoch, "
+                        "before backward()")),
+    ("sum", N_("this is a summed loss: torch.nn.MSELoss() takes the mean")),
+    ("l1", N_("this is an L1 (absolute) loss: use torch.nn.MSELoss()")),
+    ("lr=0.1", N_("these losses belong to lr = 0.1: pass the lr argument to torch.optim.SGD")),
+    ("lr=0.01", N_("these losses belong to lr = 0.01: pass the lr argument to torch.optim.SGD")),
 )
 
 
@@ -136,19 +141,19 @@ def _fit_hint(got, epochs, params_after, params_before, mistake_losses):
     FIT_MISTAKES is the loss list that mistake gives (or its first losses only; None: not a mistake here),
     replayed or recorded."""
     if type(got) is not list:
-        return "collect loss.item() of every epoch in a list and return the list"
+        return N_("collect loss.item() of every epoch in a list and return the list")
     if len(got) != epochs:
-        return "one loss per epoch: loop exactly epochs times (do not hard-code the number)"
+        return N_("one loss per epoch: loop exactly epochs times (do not hard-code the number)")
     if params_after is not None and all(torch.equal(params_after[n]["value"].cpu(), params_before[n].cpu())
                                         for n in params_before if n in params_after):
-        return ("the model you were given did not change: train it in place (build the optimizer from "
-                "model.parameters()); do not create a new model inside fit")
+        return N_("the model you were given did not change: train it in place (build the optimizer from "
+                  "model.parameters()); do not create a new model inside fit")
     for name, hint in FIT_MISTAKES:
         losses = mistake_losses(name)
         if losses is not None and _close(got[:len(losses)], losses):
             return hint
-    return ("each epoch: zero_grad() on the optimizer, the MSELoss of model(x) against y, backward(), then the optimizer's step(), "
-            "and record loss.item() (the loss before the update)")
+    return N_("each epoch: zero_grad() on the optimizer, the MSELoss of model(x) against y, backward(), then the "
+              "optimizer's step(), and record loss.item() (the loss before the update)")
 
 
 def _grade_fit(student, reference, device, spec_seed, in_f, out_f, data_seed, n, lr, epochs, *, defaults=False,
@@ -161,16 +166,18 @@ def _grade_fit(student, reference, device, spec_seed, in_f, out_f, data_seed, n,
     after = _params(model)
     args = (x, y) if defaults else (x, y, lr, epochs)
     r = student.call("fit", make("linear", in_f, out_f, spec_seed, str(device)), *args, probes=[probe("module", 0)])
-    what = "fit(model, x, y)" if defaults else f"fit(model, x, y, lr={lr}, epochs={epochs}) on {in_f}→{out_f} features"
+    what = code("fit(model, x, y)") if defaults else msg("fit(model, x, y, lr={lr}, epochs={epochs}) on {i}→{o} features",
+                                                          lr=lr, epochs=epochs, i=in_f, o=out_f)
     params = (r.probes["module"] or {}).get("params")
     if not _close(r.value, expected):
-        checks.expect_floats(r.value, expected, what=f"the list of losses returned by {what}",
+        checks.expect_floats(r.value, expected, what=msg("the list of losses returned by {call}", call=what),
                              hint=_fit_hint(r.value, epochs, params, before, _replayer(spec, x, y, lr, epochs)))
     if check_params:
         for name, want in after.items():
             got = (params or {}).get(name)
-            checks.expect(got is not None, f"the model has no parameter {name} after {what}", name, "missing")
-            checks.expect_tensor(got["value"], want, what=f"model.{name} after {what}",
+            checks.expect(got is not None, msg("the model has no parameter {name} after {call}", name=name, call=what),
+                          code(name), "missing")
+            checks.expect_tensor(got["value"], want, what=msg("model.{name} after {call}", name=name, call=what),
                                  hint="train the model you were given, in place, with torch.optim.SGD(model.parameters(), "
                                       "lr=lr): zero_grad, loss, backward, step every epoch")
         checks.expect_unchanged(r.args[1], x, what="x")
@@ -202,7 +209,7 @@ def _recorded(got, recorded, n):
     return [recorded[i] if i in recorded else got[i] if whole else math.nan for i in range(n)]
 
 
-@check("fit", en="the example: y = 2x + 1, default lr and epochs", ko="예제: y = 2x + 1, 기본 lr과 epochs", visible=True)
+@check("fit", "the example: y = 2x + 1, default lr and epochs", visible=True)
 def test_fit_example(student, device):
     x = torch.linspace(-1, 1, 50, device=device).unsqueeze(1)
     y = 2 * x + 1
@@ -210,28 +217,22 @@ def test_fit_example(student, device):
     params = (r.probes["module"] or {}).get("params")
     # rtol as _close's: the recorded numbers come from the CPU, a GPU run may differ in the last bits
     checks.expect_floats(r.value, _recorded(r.value, FIT_EXAMPLE_LOSSES, FIT_EXAMPLE_EPOCHS),
-                         what="the list of losses returned by fit(model, x, y)", rtol=1e-4,
+                         what=msg("the list of losses returned by {call}", call="fit(model, x, y)"), rtol=1e-4,
                          hint=_fit_hint(r.value, FIT_EXAMPLE_EPOCHS, params, _params(_model(1, 1, 0, device)),
                                         FIT_EXAMPLE_MISTAKES.get))
     params = params or {}
     for name, value in FIT_EXAMPLE_PARAMS.items():
-        checks.expect(name in params, f"the model has no parameter {name}", name, "missing")
+        checks.expect(name in params, msg("the model has no parameter {name}", name=name), code(name), "missing")
         checks.expect_tensor(params[name]["value"], torch.tensor(value, device=device),
-                             what=f"model.{name} after fit(model, x, y)",
+                             what=msg("model.{name} after {call}", name=name, call="fit(model, x, y)"),
                              hint="train the model you were given, in place")
-
-
-def N_(text: str) -> str:
-    """Mark a text kept in a constant as a message id: extracted into the catalog, translated when shown."""
-    return text
 
 
 CUDA0_HINT = N_("work on the device the model and the data already are on; a device chosen in the code ('cuda:0' when "
                 "torch.cuda.is_available(), say) moves the caller's model somewhere else on a machine with a GPU")
 
 
-@check("fit", en="on a machine with a GPU, model and data on the CPU: trained where they are",
-       ko="GPU가 있는 컴퓨터, CPU의 모델과 데이터: 있는 곳에서 학습", weight=0.5)
+@check("fit", "on a machine with a GPU, model and data on the CPU: trained where they are", weight=0.5)
 def test_fit_where_the_model_is(student, reference):
     spec = (2, 1, 7, "cpu")
     x, y = _data(73, 12, 2, 1, "cpu")
@@ -242,24 +243,25 @@ def test_fit_where_the_model_is(student, reference):
     params = (r.probes["module"] or {}).get("params") or {}
     for name, want in _params(model).items():
         got = params.get(name)
-        checks.expect(got is not None, f"the model has no parameter {name} after fit", name, "missing")
+        checks.expect(got is not None, msg("the model has no parameter {name} after {call}", name=name, call="fit"),
+                      code(name), "missing")
         checks.expect(got["device"] == "cpu", "fit moved the caller's model to another device",
-                      "the model still on the CPU, where it came", f"model.{name} on {got['device']}", CUDA0_HINT)
-        checks.expect_tensor(got["value"], want, what=f"model.{name} after fit on the CPU with a GPU available",
+                      "the model still on the CPU, where it came",
+                      msg("model.{name} on {device}", name=name, device=got["device"]), CUDA0_HINT)
+        checks.expect_tensor(got["value"], want, what=msg("model.{name} after fit on the CPU with a GPU available",
+                                                          name=name),
                              hint=CUDA0_HINT)
     checks.expect_floats(r.value, expected, what="the list of losses returned by fit on the CPU with a GPU available",
                          hint=CUDA0_HINT)
 
 
-@check("fit", en="the loss of every epoch for other data, lr and epochs", ko="다른 데이터, lr, epochs에서 매 epoch의 손실",
-       weight=1.5)
+@check("fit", "the loss of every epoch for other data, lr and epochs", weight=1.5)
 def test_fit_losses(student, reference, device):
     _grade_fit(student, reference, device, 3, 1, 1, 71, 30, 0.05, 37, check_params=False)
     _grade_fit(student, reference, device, 4, 3, 2, 72, 24, 0.2, 15, check_params=False)
 
 
-@check("fit", en="the model is trained in place: final parameters", ko="모델을 제자리에서 학습: 최종 매개변수",
-       weight=1.5)
+@check("fit", "the model is trained in place: final parameters", weight=1.5)
 def test_fit_params(student, reference, device):
     _grade_fit(student, reference, device, 5, 2, 1, 81, 40, 0.08, 25)
     _grade_fit(student, reference, device, 6, 1, 3, 82, 16, 0.3, 9)
@@ -274,18 +276,19 @@ def _grade_predict(student, device, in_f, out_f, seed, x, maker="linear", extra_
         expected = model(x)
     r = student.call("predict", make(maker, in_f, out_f, seed, str(device)), x,
                      probes=[probe("module", 0), *extra_probes])
-    what = f"predict(model, x) for x of shape {tuple(x.shape)}"
+    what = msg("{call} for x of shape {shape}", call="predict(model, x)", shape=str(tuple(x.shape)))
     checks.expect_tensor(r.value, expected, what=what, requires_grad=False,
                          hint="compute model(x) inside a torch.no_grad() block and return it")
     m = r.probes["module"]
     for name, want in before.items():
         p = (m or {}).get("params", {}).get(name)
-        checks.expect(p is not None and p["requires_grad"], f"predict changed the model: model.{name} no longer "
-                      "requires grad", "the model unchanged", "requires_grad=False",
+        checks.expect(p is not None and p["requires_grad"],
+                      msg("predict changed the model: model.{name} no longer requires grad", name=name),
+                      "the model unchanged", "requires_grad=False",
                       "do not switch the parameters off (requires_grad_(False)); torch.no_grad() is enough")
-        checks.expect(p["grad"] is None, f"predict left a gradient in model.{name}.grad", "model.{name}.grad None",
-                      "a gradient", "predicting needs no backward()")
-        checks.expect_tensor(p["value"], want, what=f"model.{name} after predict",
+        checks.expect(p["grad"] is None, msg("predict left a gradient in model.{name}.grad", name=name),
+                      msg("model.{name}.grad None", name=name), "a gradient", "predicting needs no backward()")
+        checks.expect_tensor(p["value"], want, what=msg("model.{name} after {call}", name=name, call="predict"),
                              hint="predicting must not change the model")
     checks.expect_unchanged(r.args[1], x, what="x")
     return r
@@ -298,22 +301,25 @@ PREDICT_META_HINT = N_("the model and x were on the 'meta' device, and the outpu
                        ".numpy() or torch.tensor(...) take them elsewhere, or fail where they cannot go")
 
 
-@check("predict", en="the model keeps its train or eval mode", ko="모델의 학습/평가 모드가 그대로", weight=0.5)
+@check("predict", "the model keeps its train or eval mode", weight=0.5)
 def test_predict_keeps_mode(student, device):
     x, _ = _data(94, 4, 2, 1, device)
     for training in (True, False):
         model = make("linear", 2, 1, 14, str(device))
         r = student.call("predict", model if training else make("eval_mode", model), x, probes=[probe("module", 0)],
                          expected="the model's outputs, the model left in the mode it came in", hint=MODE_HINT)
-        came, left = ("train", "eval") if training else ("eval", "train")
+        if training:
+            came = N_("the model still in train mode (model.training=True)")
+            left = N_("the model in eval mode (model.training=False)")
+        else:
+            came = N_("the model still in eval mode (model.training=False)")
+            left = N_("the model in train mode (model.training=True)")
         m = r.probes["module"] or {}
         checks.expect(m.get("training") is training,
-                      "predict changed the model's mode: it must be left as it came",
-                      f"the model still in {came} mode (model.training={training})",
-                      f"the model in {left} mode (model.training={not training})", MODE_HINT)
+                      "predict changed the model's mode: it must be left as it came", came, left, MODE_HINT)
 
 
-@check("predict", en="gradient recording is back on after the call", ko="호출이 끝나면 미분 기록이 다시 켜짐", weight=0.5)
+@check("predict", "gradient recording is back on after the call", weight=0.5)
 def test_predict_restores_recording(student, device):
     x, _ = _data(95, 3, 1, 1, device)
     r = student.call("predict", make("linear", 1, 1, 15, str(device)), x, probes=[probe("grad_mode")],
@@ -328,8 +334,8 @@ def test_predict_restores_recording(student, device):
                   "context manager around the call (a with block), which puts the previous mode back")
 
 
-@check("predict", en="model and x on another device (meta), or a GPU machine with CPU data: outputs stay there",
-       ko="다른 장치(meta)의 모델과 x, 또는 GPU가 있는 컴퓨터의 CPU 데이터: 출력도 그 장치에", weight=0.5)
+@check("predict", "model and x on another device (meta), or a GPU machine with CPU data: outputs stay there",
+       weight=0.5)
 def test_predict_device(student):
     model = _model(3, 2, 16, "meta")
     x = torch.empty(5, 3, device="meta")
@@ -344,7 +350,9 @@ def test_predict_device(student):
         student.call("predict", make("linear", 3, 2, 16, "cpu"), torch.zeros(5, 3))   # not implemented at all
         raise wrong("the code tried to copy the data of tensors on the meta device (to the CPU, into a list or "
                     "numpy), but the result must be computed on the device the inputs are on",
-                    "outputs on the meta device", "NotImplementedError: Cannot copy out of meta tensor",
+                    "outputs on the meta device",
+                    msg("{error} (a meta tensor has no data to copy)",
+                        error="NotImplementedError: Cannot copy out of meta tensor"),
                     PREDICT_META_HINT) from None
     checks.expect_tensor(r.value, expected, what="predict(model, x) with the model and x on the meta device",
                          requires_grad=False, device_hint=PREDICT_META_HINT)
@@ -359,16 +367,16 @@ def test_predict_device(student):
                          device_hint=CUDA0_HINT)
     for name, p in ((r.probes["module"] or {}).get("params") or {}).items():
         checks.expect(p["device"] == "cpu", "predict moved the caller's model to another device",
-                      "the model still on the CPU, where it came", f"model.{name} on {p['device']}", CUDA0_HINT)
+                      "the model still on the CPU, where it came",
+                      msg("model.{name} on {device}", name=name, device=p["device"]), CUDA0_HINT)
 
 
-@check("predict", en="the example: a fresh model on [[1], [2]], no grad", ko="예제: 새 모델, [[1], [2]], 미분 추적 없음",
-       visible=True)
+@check("predict", "the example: a fresh model on [[1], [2]], no grad", visible=True)
 def test_predict_example(student, device):
     _grade_predict(student, device, 1, 1, 0, torch.tensor([[1.0], [2.0]], device=device))
 
 
-@check("predict", en="more rows and several features", ko="더 많은 행과 여러 특성")
+@check("predict", "more rows and several features")
 def test_predict_shapes(student, device):
     x1, _ = _data(91, 7, 1, 1, device)
     _grade_predict(student, device, 1, 1, 11, x1)
@@ -376,7 +384,7 @@ def test_predict_shapes(student, device):
     _grade_predict(student, device, 4, 3, 12, x4)
 
 
-@check("predict", en="no graph is recorded while predicting", ko="예측하는 동안 그래프를 기록하지 않음")
+@check("predict", "no graph is recorded while predicting")
 def test_predict_no_graph(student, device):
     x, _ = _data(93, 6, 2, 2, device)
     r = _grade_predict(student, device, 2, 2, 13, x, maker="spied_linear", extra_probes=[probe("spy", 0)])
