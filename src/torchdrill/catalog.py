@@ -192,7 +192,7 @@ def part_paths(po: Path) -> list[Path]:
 
 
 def merged(po: Path):
-    """The main catalog with the parts' translations laid over its empty or fuzzy entries."""
+    """The main catalog with the parts' translations laid over it."""
     catalog = _read_po(po)
     for part in part_paths(po):
         for m in _read_po(part):
@@ -202,7 +202,7 @@ def merged(po: Path):
             if have is None:
                 catalog.add(m.id, m.string, locations=m.locations, flags=m.flags - {"fuzzy"},
                             context=m.context)
-            elif have.fuzzy or not (have.string if isinstance(have.string, str) else all(have.string)):
+            else:                      # a part is newer than the main .po: its wording wins
                 have.string, have.flags = m.string, have.flags - {"fuzzy"}
     return catalog
 
