@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -76,7 +77,7 @@ def dotted(expr: cst.CSTNode) -> str | None:
     return None
 
 
-def _method(call: cst.CSTNode) -> str | None:
+def _method(call: cst.CSTNode | None) -> str | None:
     """The method name of ``x.name(...)``, else None."""
     if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
         return call.func.attr.value
@@ -85,6 +86,13 @@ def _method(call: cst.CSTNode) -> str | None:
 
 def _expr(code: str) -> cst.BaseExpression:
     return cst.parse_expression(code)
+
+
+def _small_statement(code: str) -> cst.BaseSmallStatement:
+    """The one simple statement ``code`` is (an assignment, an expression …)."""
+    line = cst.parse_statement(code + "\n")
+    assert isinstance(line, cst.SimpleStatementLine), code
+    return line.body[0]
 
 
 def _atom(ctx: Context, expr: cst.BaseExpression) -> str:
@@ -134,7 +142,7 @@ def _statement_call(stmt: cst.CSTNode) -> cst.Call | None:
 
 def _is_zeroing(stmt: cst.CSTNode) -> bool:
     """``x.grad.zero_()``, ``opt.zero_grad()``, ``model.zero_grad()`` or ``x.grad = None``."""
-    if _method(_statement_call(stmt)) in ("zero_", "zero_grad"):
+    if (_method(_statement_call(stmt)) or "") in ("zero_", "zero_grad"):
         return True
     if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign):
         a = stmt.body[0]
@@ -151,10 +159,10 @@ def _pass_line(leading=()) -> cst.SimpleStatementLine:
     return cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=tuple(leading))
 
 
-def _splice(block: cst.IndentedBlock, i: int, replacement: list) -> cst.IndentedBlock:
+def _splice(block: cst.IndentedBlock, i: int, replacement: list[Any]) -> cst.IndentedBlock:
     """Replace statement ``i`` of ``block`` by ``replacement`` (maybe nothing), keeping the comment
     lines above it (the ``# BEGIN SOLUTION`` marker may be one of them) in place."""
-    body = list(block.body)
+    body: list[Any] = list(block.body)          # statements: simple lines and compound ones, all with leading_lines
     lead = tuple(body[i].leading_lines)
     replacement = list(replacement)
     if replacement:
@@ -170,7 +178,7 @@ def _splice(block: cst.IndentedBlock, i: int, replacement: list) -> cst.Indented
 def _move(block: cst.IndentedBlock, i: int, before: int) -> cst.IndentedBlock:
     """Move statement ``i`` so that it comes just before statement ``before`` (an index into the
     original body; ``len(body)`` means the end).  Comment lines stay where they were."""
-    body = list(block.body)
+    body: list[Any] = list(block.body)
     stmt = body.pop(i)
     if stmt.leading_lines and i < len(body):
         body[i] = body[i].with_changes(leading_lines=tuple(stmt.leading_lines) + tuple(body[i].leading_lines))
@@ -249,7 +257,7 @@ def zero_before_backward(node, ctx):
 def rebind_update(node, ctx):
     if isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
         op = ctx.code(node.operator).strip().rstrip("=")
-        new = cst.parse_statement(f"{node.target.value} = {node.target.value} {op} {_atom(ctx, node.value)}\n").body[0]
+        new = _small_statement(f"{node.target.value} = {node.target.value} {op} {_atom(ctx, node.value)}")
         yield new, f"`{ctx.code(node).strip()}` → `{ctx.code(new).strip()}`"
 
 
@@ -289,7 +297,7 @@ def force_cpu(node, ctx):
 
 @_op("mean_sum", WRONG, "`mean` ↔ `sum`")
 def mean_sum(node, ctx):
-    if not isinstance(node, cst.Call):
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
         return
     swap = {"mean": "sum", "sum": "mean"}
     name = _method(node)
@@ -497,11 +505,11 @@ def _swap_op(op, table):
 @_op("arith", WRONG, "an arithmetic operator swapped (+ ↔ -, * ↔ /, ** → *, @ → *)")
 def arith(node, ctx):
     if isinstance(node, cst.BinaryOperation) and type(node.operator) in _BINARY:
-        new = node.with_changes(operator=_swap_op(node.operator, _BINARY))
-        yield new, f"`{ctx.code(node)}` → `{ctx.code(new)}`"
+        binary = node.with_changes(operator=_swap_op(node.operator, _BINARY))
+        yield binary, f"`{ctx.code(node)}` → `{ctx.code(binary)}`"
     elif isinstance(node, cst.AugAssign) and type(node.operator) in _AUG:
-        new = node.with_changes(operator=_swap_op(node.operator, _AUG))
-        yield new, f"`{ctx.code(node)}` → `{ctx.code(new)}`"
+        augmented = node.with_changes(operator=_swap_op(node.operator, _AUG))
+        yield augmented, f"`{ctx.code(node)}` → `{ctx.code(augmented)}`"
 
 
 @_op("constant", WRONG, "a constant changed (n → n + 1, a device name → another)")
@@ -515,7 +523,7 @@ def constant(node, ctx):
     elif isinstance(node, cst.SimpleString):
         text = node.evaluated_value
         other = {"cuda": "cpu", "mps": "cpu", "cpu": "cuda"}.get(text) if isinstance(text, str) else None
-        if other:
+        if other and isinstance(text, str):
             yield cst.SimpleString(f'"{other}"'), f'"{text}" → "{other}"'
 
 
@@ -540,16 +548,18 @@ def negate_cond(node, ctx):
 
 @_op("grad_none", RIGHT, "`x.grad.zero_()` → `x.grad = None` (both reset the gradient)")
 def grad_none(node, ctx):
-    if (isinstance(node, cst.Expr) and _method(node.value) == "zero_"
-            and isinstance(node.value.func.value, cst.Attribute) and node.value.func.value.attr.value == "grad"):
-        holder = ctx.code(node.value.func.value)
-        yield cst.parse_statement(f"{holder} = None\n").body[0], f"`{holder}.zero_()` → `{holder} = None`"
+    call = node.value if isinstance(node, cst.Expr) else None
+    if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "zero_"
+            and isinstance(call.func.value, cst.Attribute) and call.func.value.attr.value == "grad"):
+        holder = ctx.code(call.func.value)
+        yield _small_statement(f"{holder} = None"), f"`{holder}.zero_()` → `{holder} = None`"
 
 
 @_op("operator_form", RIGHT, "`torch.matmul(a, b)` → `a @ b` (and add → +, mul → *)")
 def operator_form(node, ctx):
-    symbol = {"torch.matmul": "@", "torch.add": "+", "torch.mul": "*"}.get(
-        dotted(node.func) if isinstance(node, cst.Call) else None)
+    if not isinstance(node, cst.Call):
+        return
+    symbol = {"torch.matmul": "@", "torch.add": "+", "torch.mul": "*"}.get(dotted(node.func) or "")
     if symbol and len(node.args) == 2 and len(_positional(node)) == 2:
         a, b = (_atom(ctx, arg.value) for arg in node.args)
         yield _expr(f"{a} {symbol} {b}"), f"`{ctx.code(node)}` → `{a} {symbol} {b}`"
@@ -560,7 +570,8 @@ def operator_form(node, ctx):
 def mse_functional(node, ctx):
     if not isinstance(node, cst.Call):
         return
-    inner = node.func.value if _method(node) == "mean" and not node.args else None
+    mean_of = isinstance(node.func, cst.Attribute) and _method(node) == "mean" and not node.args
+    inner = node.func.value if isinstance(node.func, cst.Attribute) and mean_of else None
     if (isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Power)
             and ctx.code(inner.right) == "2" and isinstance(inner.left, cst.BinaryOperation)
             and isinstance(inner.left.operator, cst.Subtract)):
