@@ -57,6 +57,50 @@ MAX_FRAMES = 12
 MAX_REQUEST = 256 << 20
 
 
+def _version_reader():
+    """A reader of a dict's ``ma_version_tag`` (PEP 509: CPython 3.11 to 3.13 give every dict a new
+    tag at each change), or None where this build has none or the self-test below fails.  Reading
+    it touches no object's reference count, so a child checks its namespaces without copying the
+    zygote's pages on write."""
+    if sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <= (3, 13) \
+            or ctypes.sizeof(ctypes.c_void_p) != 8:
+        return None
+    offset = 3 * ctypes.sizeof(ctypes.c_ssize_t)       # ob_refcnt, ob_type, ma_used, then the tag
+    read = ctypes.c_uint64.from_address
+
+    def version(d: dict) -> int:
+        return read(id(d) + offset).value
+
+    try:
+        d: dict = {}
+        tags = [version(d)]
+        for change in (lambda: d.__setitem__("a", 1), lambda: d.__setitem__("a", 2), lambda: d.update(b=3),
+                       lambda: d.pop("a"), d.clear):
+            change()
+            tags.append(version(d))
+        used = ctypes.c_ssize_t.from_address(id(d) + 2 * ctypes.sizeof(ctypes.c_ssize_t)).value
+        if len(set(tags[1:])) != len(tags) - 1 or tags[0] in tags[1:] or used != 0:
+            return None
+        d["x"] = 1
+        if ctypes.c_ssize_t.from_address(id(d) + 2 * ctypes.sizeof(ctypes.c_ssize_t)).value != 1:
+            return None
+    except Exception:
+        return None
+    return version
+
+
+_version = _version_reader()
+
+
+def _real_dict(obj) -> dict | None:
+    """The dict behind ``vars(obj)`` (a class's is behind a read-only proxy)."""
+    ns = vars(obj)
+    if type(ns) is dict:
+        return ns
+    inner = gc.get_referents(ns)
+    return inner[0] if len(inner) == 1 and type(inner[0]) is dict else None
+
+
 def _patchable() -> list:
     """The namespaces student code patches (``torch.allclose = …``, ``torch.Tensor.__eq__ = …``):
     put back before every call, so one call's patches cannot reach another stub's calls."""
@@ -70,45 +114,97 @@ def _patchable() -> list:
 
 
 class _Snapshot:
-    """The attributes of :func:`_patchable` as trusted code found them.  ``restore`` compares each
-    namespace with its copy in one C-level dict comparison (identical values short-cut; about
-    40 µs for all of them) and puts back only what changed."""
+    """The attributes of :func:`_patchable` as trusted code found them, and the entries of
+    ``sys.modules`` for torch, numpy and the engine.
+
+    ``restore`` puts back what changed.  A namespace whose dict still has the version tag it had
+    when it was last found as saved is skipped without reading it (a few µs for all of them, no
+    page of the zygote copied); any other is compared by identity, entry by entry, put back, and
+    its tag remembered once it holds exactly the saved objects again.  Without version tags every
+    namespace is compared every time."""
 
     def __init__(self) -> None:
         self.saved = [(obj, dict(vars(obj)), isinstance(obj, type)) for obj in _patchable()]
+        self.dicts = [_real_dict(obj) for obj, _s, _c in self.saved]
+        self.tags: list[int | None] = [None] * len(self.saved)
         # ``sys.modules['torch'] = fake``: trusted code that imports torch must still get torch
         saved = {name: mod for name, mod in sys.modules.items()
                  if name.split(".")[0] in ("torch", "numpy", "torchdrill", "builtins", "math", "random")}
         self.module_names, self.modules = tuple(saved), tuple(saved.values())
+        self.sys_modules = sys.modules
+        self.modules_tag: int | None = None
+        self.restore()                       # nothing to put back: finds and remembers the tags
 
     def restore(self) -> None:
         modules = sys.modules
-        if tuple(map(modules.get, self.module_names)) != self.modules:     # C loop, identity first
-            for name, mod in zip(self.module_names, self.modules):
-                if modules.get(name) is not mod:
-                    modules[name] = mod
-        for obj, saved, is_class in self.saved:
+        if _version is None or modules is not self.sys_modules or _version(modules) != self.modules_tag:
+            tag = _version(modules) if _version is not None else None
+            if any(map(operator.is_not, map(modules.get, self.module_names), self.modules)):   # C loop
+                for name, mod in zip(self.module_names, self.modules):
+                    if modules.get(name) is not mod:
+                        modules[name] = mod
+                tag = None                   # changed just now: verified again next time
+            self.modules_tag = tag if modules is self.sys_modules else None
+        for i, (obj, saved, is_class) in enumerate(self.saved):
+            d = self.dicts[i]
+            if _version is not None and d is not None and _version(d) == self.tags[i]:
+                continue
+            tag = _version(d) if _version is not None and d is not None else None
             current = vars(obj)
-            try:
-                if current == saved:
-                    continue
-            except BaseException:      # a planted value whose __eq__ raises: restore it all
-                pass
+            changed = False
             for name, value in saved.items():
                 if current.get(name, _MISSING) is not value:
+                    changed = True
                     try:
                         setattr(obj, name, value)
                     except (AttributeError, TypeError):
                         pass
             if is_class:                  # a method added to a class (Tensor.__eq__) overrides its base's
                 for name in set(current) - set(saved):
+                    changed = True
                     try:
                         delattr(obj, name)
                     except (AttributeError, TypeError):
                         pass
+            self.tags[i] = None if changed else tag
 
 
 _MISSING = object()
+
+
+class _Prepared:
+    """What every child of a zygote needs and can inherit instead of building it after the fork
+    (where taking a snapshot would copy thousands of the zygote's pages on write)."""
+
+    def __init__(self) -> None:
+        self.snapshot = _Snapshot()
+        self.signals = tuple(s for s in _ALL_SIGNALS if _valid(s))
+        # torch.manual_seed also seeds every accelerator; where none is available it queues a
+        # lazy call for each (with a stack trace, in a list that grows with every call) that can
+        # never run: seeding the CPU generator alone is then the same and 100 times cheaper.
+        self.seed_all = _accelerator_available()
+
+
+_prepared: _Prepared | None = None
+
+
+def prepare() -> None:
+    """In the zygote, once warmed up and before any fork: build the per-child state once, and
+    freeze the collector's view of every object that exists now (a child's collections then never
+    walk, and so never write to, the pages it shares with the zygote)."""
+    global _prepared
+    _prepared = _Prepared()
+    gc.freeze()
+
+
+def _accelerator_available() -> bool:
+    try:
+        if torch.cuda.is_available() or torch.backends.mps.is_available():
+            return True
+        xpu = getattr(torch, "xpu", None)
+        return bool(xpu is not None and xpu.is_available())
+    except Exception:
+        return True
 
 
 # ----------------------------------------------------------------------------- errors
@@ -205,9 +301,10 @@ class Session:
         self.first = pairs[0][1]
         self.output_cap = int(spec["output_bytes"])
         self.out_fd = -1
-        self.handlers = {s: signal.getsignal(s) for s in _ALL_SIGNALS if _valid(s)}
         self.callee_cache: dict[str, types.CodeType] = {}
-        self.snapshot = _Snapshot()
+        prepared = _prepared or _Prepared()
+        self.snapshot, self.seed_all = prepared.snapshot, prepared.seed_all
+        self.handlers = {s: _signal.getsignal(s) for s in prepared.signals}
         self._go, self._done = _thread.allocate_lock(), _thread.allocate_lock()
         self._go.acquire()
         self._done.acquire()
@@ -297,7 +394,7 @@ class Session:
         threading.setprofile(None)         # type: ignore[arg-type]
         for s, h in self.handlers.items():
             try:
-                signal.signal(s, h)
+                _signal.signal(s, h)
             except (OSError, ValueError, TypeError):
                 pass
         os.chdir(self.spec["workdir"])
@@ -309,7 +406,10 @@ class Session:
         torch.set_grad_enabled(True)
         torch.use_deterministic_algorithms(False)
         torch.autograd.set_detect_anomaly(False)
-        torch.manual_seed(seed)
+        if self.seed_all:
+            torch.manual_seed(seed)
+        else:
+            torch.default_generator.manual_seed(seed)
         np.random.seed(seed % (1 << 32))
         random.seed(seed)
         if self.out_fd >= 0:

@@ -255,6 +255,7 @@ def serve(sock: socket.socket) -> None:
     zygote = Zygote(config)
     config = None
     sys.addaudithook(_refuse_audit_hooks)
+    child.prepare()                  # every child's snapshot and handlers, built once, shared on fork
     _send(sock, zygote.hello())
     try:
         while True:
