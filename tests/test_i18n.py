@@ -186,7 +186,7 @@ def test_submission_notes_are_messages_rendered_in_each_language(tmp_path):
     (note,) = staged.note_msgs
     assert staged.notes == [note.render("ko")]
     assert note.render("en") == "ex05_no_grad.ipynb: is not a valid notebook (NotJSONError); it was not graded."
-    assert note.render("ko") == "ex05_no_grad.ipynb: 올바른 노트북이 아니라서 (NotJSONError) 채점하지 않았습니다."
+    assert note.render("ko") == "ex05_no_grad.ipynb: 올바른 노트북이 아닙니다 (NotJSONError). 채점하지 않았습니다."
     result = SubmissionResult("s", (), lang="ko", notes=tuple(staged.notes), note_msgs=tuple(staged.note_msgs))
     assert result.localized("en").notes == (note.render("en"),)
 
