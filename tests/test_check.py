@@ -69,9 +69,12 @@ def test_counts_come_from_the_manifest_in_a_bundle_and_from_the_graders_for_inst
 # ----------------------------------------------------------------------------- through the CLI, in the bundle
 
 def test_unknown_chapter_says_did_you_mean(bundle):
-    out = run_check(bundle.root, "ex5")
+    out = run_check(bundle.root, "ex5", "--lang", "en")
     assert out.returncode == 2
     assert "did you mean 'ex05_no_grad'" in out.stderr
+    korean = run_check(bundle.root, "ex5", "--lang", "ko")        # the course's language, by default
+    assert korean.returncode == 2
+    assert "'ex05_no_grad'" in korean.stderr and "did you mean" not in korean.stderr, korean.stderr
 
 
 @pytest.mark.slow
