@@ -13,7 +13,7 @@ import random
 
 import torch
 
-from torchdrill.grading import check, checks, make, probe, wrong
+from torchdrill.grading import N_, check, checks, code, make, msg, probe, wrong
 from torchdrill.sandbox import wire
 
 _storage_nbytes = torch._C.StorageBase.nbytes
@@ -23,10 +23,40 @@ NP_NAME = {torch.float16: "float16", torch.float32: "float32", torch.float64: "f
            torch.int16: "int16", torch.int32: "int32", torch.int64: "int64", torch.uint8: "uint8"}
 
 
-
-
 def _sig(shape):
     return "(" + ", ".join(map(str, shape)) + ")"
+
+
+def _call(func, shape):
+    """The call as a student writes it, ``zeros(2, 3)``: code, shown as it is."""
+    return func + _sig(shape)
+
+
+def _an(dtype):
+    """English says "an int64 tensor" but "a float32 tensor"."""
+    return dtype.startswith("int")
+
+
+def _tensor(dtype, shape=None):
+    """A tensor described: a float32 tensor, or an int64 tensor of shape (2, 3)."""
+    if shape is None:
+        return msg("an {dtype} tensor", dtype=dtype) if _an(dtype) else msg("a {dtype} tensor", dtype=dtype)
+    shape = str(tuple(shape))
+    if _an(dtype):
+        return msg("an {dtype} tensor of shape {shape}", dtype=dtype, shape=shape)
+    return msg("a {dtype} tensor of shape {shape}", dtype=dtype, shape=shape)
+
+
+def _array(dtype, shape):
+    """A numpy array described: a float32 array of shape (3, 4)."""
+    shape = str(tuple(shape))
+    if _an(dtype):
+        return msg("an {dtype} array of shape {shape}", dtype=dtype, shape=shape)
+    return msg("a {dtype} array of shape {shape}", dtype=dtype, shape=shape)
+
+
+def _after_default_float64(call):
+    return msg("{call} after torch.set_default_dtype(torch.float64)", call=call)
 
 
 def _randn(seed, shape, dtype=torch.float32):
@@ -46,48 +76,48 @@ def _expect_made(got, data, dtype, what):
                          hint="integers give int64; a float anywhere in the list gives float32")
 
 
-@check("make_tensor", en="the lecture's examples: int64 and float32", ko="강의 예제: int64와 float32", visible=True)
+@check("make_tensor", "the lecture's examples: int64 and float32", visible=True)
 def test_make_tensor_example(student):
     data = [[1, 2], [3, 4]]
     r = student.call("make_tensor", data, expected="an int64 tensor [[1, 2], [3, 4]]")
-    _expect_made(r.value, data, torch.int64, "make_tensor([[1, 2], [3, 4]])")
+    _expect_made(r.value, data, torch.int64, code("make_tensor([[1, 2], [3, 4]])"))
     r = student.call("make_tensor", [1, 2.5], expected="a float32 tensor [1.0, 2.5]")
-    _expect_made(r.value, [1, 2.5], torch.float32, "make_tensor([1, 2.5])")
+    _expect_made(r.value, [1, 2.5], torch.float32, code("make_tensor([1, 2.5])"))
 
 
-@check("make_tensor", en="lists of integers of other shapes stay int64", ko="다른 모양의 정수 리스트는 int64")
+@check("make_tensor", "lists of integers of other shapes stay int64")
 def test_make_tensor_ints(student):
     rng = random.Random(101)
     cube = [[[rng.randint(-9, 9) for _k in range(4)] for _j in range(3)] for _i in range(2)]
     big = [[2 ** 40 + 7, -3], [5, 2 ** 33]]            # beyond int32
     for data in ([42], cube, big):
         shape = tuple(torch.tensor(data).shape)
-        r = student.call("make_tensor", data, expected=f"an int64 tensor of shape {shape}")
-        _expect_made(r.value, data, torch.int64, f"make_tensor(...) of a {len(shape)}-level list of integers")
+        r = student.call("make_tensor", data, expected=_tensor("int64", shape))
+        _expect_made(r.value, data, torch.int64,
+                     msg("make_tensor(...) of a {depth}-level list of integers", depth=len(shape)))
 
 
-@check("make_tensor", en="floats, and ints mixed with floats, give float32", ko="실수나 정수와 실수가 섞이면 float32")
+@check("make_tensor", "floats, and ints mixed with floats, give float32")
 def test_make_tensor_floats(student):
     rng = random.Random(102)
     grid = [[round(rng.uniform(-10, 10), 7) for _j in range(4)] for _i in range(3)]
     mixed = [[1, 2, 3], [4, 5.5, 6]]
     whole = [1.0, 2.0, 3.0]                               # floats that hold whole numbers are still floats
     deep = [[[rng.uniform(-1, 1)], [7]], [[-2], [0.25]]]
-    for data, label in ((grid, "a 3x4 list of floats"), (mixed, "[[1, 2, 3], [4, 5.5, 6]]"),
-                        (whole, "[1.0, 2.0, 3.0]"), (deep, "a nested list mixing ints and floats")):
+    for data, label in ((grid, msg("a 3x4 list of floats")), (mixed, "[[1, 2, 3], [4, 5.5, 6]]"),
+                        (whole, "[1.0, 2.0, 3.0]"), (deep, msg("a nested list mixing ints and floats"))):
         shape = tuple(torch.tensor(data).shape)
-        r = student.call("make_tensor", data, expected=f"a float32 tensor of shape {shape}")
-        _expect_made(r.value, data, torch.float32, f"make_tensor({label})")
+        r = student.call("make_tensor", data, expected=_tensor("float32", shape))
+        _expect_made(r.value, data, torch.float32, msg("make_tensor({data})", data=label))
 
 
-@check("make_tensor", en="float32 even when the default dtype was changed", ko="기본 dtype이 바뀌어 있어도 float32",
-       weight=0.5)
+@check("make_tensor", "float32 even when the default dtype was changed", weight=0.5)
 def test_make_tensor_default_dtype(student):
     for data, dtype in (([[0.5, 1], [2, 3]], torch.float32), ([1, 2, 3], torch.int64)):
-        r = student.call("make_tensor", data, expected=f"a {NP_NAME[dtype]} tensor",
-                  probes=[probe("default_dtype", "float64")])
+        r = student.call("make_tensor", data, expected=_tensor(NP_NAME[dtype]),
+                         probes=[probe("default_dtype", "float64")])
         checks.expect_tensor(r.value, torch.tensor(data, dtype=dtype),
-                             what=f"make_tensor({data}) after torch.set_default_dtype(torch.float64)",
+                             what=_after_default_float64(msg("make_tensor({data})", data=str(data))),
                              hint="name the dtype (torch.float32) instead of relying on the default, "
                                   "and only for lists that hold floats")
 
@@ -95,31 +125,33 @@ def test_make_tensor_default_dtype(student):
 # ---------------------------------------------------------------------------- from_numpy
 
 def _from_numpy_case(student, t, label):
-    r = student.call("from_numpy", make("ndarray", t), expected=f"a {NP_NAME[t.dtype]} tensor sharing arr's memory",
-              probes=[probe("np_shares", "result", 0)])
-    checks.expect_tensor(r.value, t.cpu(), what=f"from_numpy(arr) for {label}", rtol=0, atol=0,
+    """``label``: the array, as code (``arr = np.array(...)``) or as a description (a msg)."""
+    dtype = NP_NAME[t.dtype]
+    sharing = (msg("an {dtype} tensor sharing arr's memory", dtype=dtype) if _an(dtype)
+               else msg("a {dtype} tensor sharing arr's memory", dtype=dtype))
+    r = student.call("from_numpy", make("ndarray", t), expected=sharing, probes=[probe("np_shares", "result", 0)])
+    what = msg("from_numpy(arr) for {case}", case=label)
+    checks.expect_tensor(r.value, t.cpu(), what=what, rtol=0, atol=0,
                          hint="keep numpy's dtype: converting it (e.g. to float32) copies")
     checks.expect(r.probes["np_shares"] is True,
-                  f"from_numpy(arr) for {label} does not share memory with arr: a write to one would not show "
-                  "in the other", "a tensor that uses arr's memory", "a copy of arr",
+                  msg("{what} does not share memory with arr: a write to one would not show in the other", what=what),
+                  "a tensor that uses arr's memory", "a copy of arr",
                   "torch.tensor(arr) and np.array(...) copy; torch.from_numpy(arr) and torch.as_tensor(arr) share")
 
 
-@check("from_numpy", en="the lecture's example: float64 kept, memory shared", ko="강의 예제: float64 유지, 메모리 공유",
-       visible=True)
+@check("from_numpy", "the lecture's example: float64 kept, memory shared", visible=True)
 def test_from_numpy_example(student):
     _from_numpy_case(student, torch.tensor([1.0, 2.0], dtype=torch.float64), "arr = np.array([1.0, 2.0])")
 
 
-@check("from_numpy", en="other dtypes and shapes: dtype kept, memory shared", ko="다른 dtype과 모양: dtype 유지, 메모리 공유",
-       weight=2)
+@check("from_numpy", "other dtypes and shapes: dtype kept, memory shared", weight=2)
 def test_from_numpy_dtypes(student):
     cases = [
-        (_randn(201, (3, 4), torch.float32), "a float32 array of shape (3, 4)"),
-        (_ints(202, (2, 5)).to(torch.int32), "an int32 array of shape (2, 5)"),
-        (_randn(203, (2, 3, 2), torch.float64), "a float64 array of shape (2, 3, 2)"),
-        (_ints(204, (6,)), "an int64 array of shape (6,)"),
-        (_randn(205, (3, 4), torch.float32).t(), "a transposed (non-contiguous) float32 array"),
+        (_randn(201, (3, 4), torch.float32), _array("float32", (3, 4))),
+        (_ints(202, (2, 5)).to(torch.int32), _array("int32", (2, 5))),
+        (_randn(203, (2, 3, 2), torch.float64), _array("float64", (2, 3, 2))),
+        (_ints(204, (6,)), _array("int64", (6,))),
+        (_randn(205, (3, 4), torch.float32).t(), msg("a transposed (non-contiguous) {dtype} array", dtype="float32")),
     ]
     for t, label in cases:
         _from_numpy_case(student, t, label)
@@ -128,71 +160,76 @@ def test_from_numpy_dtypes(student):
 # ---------------------------------------------------------------------------- to_numpy
 
 def _to_numpy_case(student, arg, t, label, *, must_share):
-    what = f"to_numpy(t) for {label}"
-    r = student.call("to_numpy", arg, expected="a numpy.ndarray" + (" sharing memory with t" if must_share else ""),
-              hint="a tensor that requires grad must be detached first (t.detach()); one on a GPU copied to the CPU",
-              probes=[probe("np_shares", "result", 0)])
+    what = msg("to_numpy(t) for {case}", case=label)
+    ndarray = msg("a numpy.ndarray sharing memory with t") if must_share else msg("a numpy.ndarray")
+    r = student.call("to_numpy", arg, expected=ndarray,
+                     hint="a tensor that requires grad must be detached first (t.detach()); one on a GPU copied to "
+                          "the CPU",
+                     probes=[probe("np_shares", "result", 0)])
     got = r.value
     if not isinstance(got, wire.NDArray) or got.tensor is None:
-        raise wrong(f"{what} should be a numpy.ndarray.", "numpy.ndarray", checks.describe(got),
-                           "Tensor.numpy() gives an ndarray; tolist() gives a list and a tensor is not an ndarray")
+        raise wrong(msg("{what} should be a {kind}.", what=what, kind="numpy.ndarray"), code("numpy.ndarray"),
+                    checks.describe(got),
+                    "Tensor.numpy() gives an ndarray; tolist() gives a list and a tensor is not an ndarray")
     want = NP_NAME[t.dtype]
-    checks.expect(got.dtype == want, f"{what} has the wrong dtype.", want, got.dtype,
+    checks.expect(got.dtype == want, msg("{what} has the wrong dtype.", what=what), code(want), code(got.dtype),
                   "keep the tensor's dtype: .numpy() does; astype(...) or np.array(..., dtype=...) change it")
     checks.expect_tensor(got.tensor, t.detach().cpu(), what=what, device=False, rtol=0, atol=0)
     if must_share:
         checks.expect(r.probes["np_shares"] is True,
-                      f"{what} does not share memory with t: a write to one would not show in the other",
+                      msg("{what} does not share memory with t: a write to one would not show in the other",
+                          what=what),
                       "an ndarray that uses t's memory", "a copy",
                       "np.array(t), .copy() and .clone() copy; t.detach().numpy() shares")
     return r
 
 
-@check("to_numpy", en="the lecture's example: a tensor that requires grad", ko="강의 예제: 미분을 추적하는 텐서",
-       visible=True)
+@check("to_numpy", "the lecture's example: a tensor that requires grad", visible=True)
 def test_to_numpy_example(student):
     t = torch.ones(2)
-    r = _to_numpy_case(student, make("leaf", t), t, "w = torch.ones(2, requires_grad=True)", must_share=True)
+    r = _to_numpy_case(student, make("leaf", t), t, code("w = torch.ones(2, requires_grad=True)"), must_share=True)
     checks.expect(type(r.args[0]) is torch.Tensor and r.args[0].requires_grad,
-                  "to_numpy(w) changed w: it no longer requires grad", "w.requires_grad=True",
-                  "w.requires_grad=False", "detach() gives a new tensor; requires_grad_(False) changes the caller's")
+                  "to_numpy(w) changed w: it no longer requires grad", code("w.requires_grad=True"),
+                  code("w.requires_grad=False"),
+                  "detach() gives a new tensor; requires_grad_(False) changes the caller's")
 
 
-@check("to_numpy", en="CPU tensors of other dtypes and shapes: same memory", ko="다른 dtype과 모양의 CPU 텐서: 같은 메모리",
-       weight=1.5)
+@check("to_numpy", "CPU tensors of other dtypes and shapes: same memory", weight=1.5)
 def test_to_numpy_cpu(student):
     cases = [
-        (_randn(301, (3, 4), torch.float32), "a float32 tensor of shape (3, 4)"),
-        (_ints(302, (5,)), "an int64 tensor of shape (5,)"),
-        (_randn(303, (2, 3, 2), torch.float64), "a float64 tensor of shape (2, 3, 2)"),
-        (_randn(304, (4, 3), torch.float32).t(), "a transposed (non-contiguous) tensor"),
+        (_randn(301, (3, 4), torch.float32), _tensor("float32", (3, 4))),
+        (_ints(302, (5,)), _tensor("int64", (5,))),
+        (_randn(303, (2, 3, 2), torch.float64), _tensor("float64", (2, 3, 2))),
+        (_randn(304, (4, 3), torch.float32).t(), msg("a transposed (non-contiguous) tensor")),
     ]
     for t, label in cases:
         _to_numpy_case(student, t, t, label, must_share=True)
 
 
-@check("to_numpy", en="tensors that require grad are detached, still sharing", ko="미분을 추적하는 텐서는 떼어 내되 메모리 공유",
-       weight=1.5)
+@check("to_numpy", "tensors that require grad are detached, still sharing", weight=1.5)
 def test_to_numpy_requires_grad(student, device):
     on_cpu = device.type == "cpu"
     t = _randn(311, (2, 3)).to(device)
-    _to_numpy_case(student, make("leaf", t), t, f"a leaf of shape (2, 3) that requires grad on {device.type}",
+    _to_numpy_case(student, make("leaf", t), t,
+                   msg("a leaf of shape {shape} that requires grad on {device}", shape="(2, 3)", device=device.type),
                    must_share=on_cpu)
     t = _randn(312, (4,)).to(device)
     _to_numpy_case(student, make("nonleaf", t, scale=2.0, shift=1.0), t * 2.0 + 1.0,
-                   f"the result of a computation that requires grad on {device.type}", must_share=on_cpu)
+                   msg("the result of a computation that requires grad on {device}", device=device.type),
+                   must_share=on_cpu)
     t = _ints(313, (3, 2)).to(device)
-    _to_numpy_case(student, t, t, f"an int64 tensor on {device.type}", must_share=on_cpu)
+    _to_numpy_case(student, t, t, msg("an {dtype} tensor on {device}", dtype="int64", device=device.type),
+                   must_share=on_cpu)
 
 
 # ---------------------------------------------------------------------------- zeros / ones
 
 def _filled_case(student, func, fill, shape, *, probes=(), repeat=1, what=None):
-    what = what or f"{func}{_sig(shape)}"
+    what = what or code(_call(func, shape))
     probes = [probe("deterministic"), *probes]        # torch.empty holds NaN, not whatever was there
-    r = student.call(func, *shape, expected=f"a float32 tensor of shape {shape}", probes=probes, repeat=repeat)
+    r = student.call(func, *shape, expected=_tensor("float32", shape), probes=probes, repeat=repeat)
     checks.expect_tensor(r.value, torch.full(shape, fill, dtype=torch.float32), what=what, rtol=0, atol=0,
-                         hint=f"torch.{func}(*shape) with dtype=torch.float32")
+                         hint=msg("torch.{func}(*shape) with dtype=torch.float32", func=func))
     return r
 
 
@@ -201,10 +238,12 @@ def _own_memory(values, func, shape):
     a, b = values
     numel = math.prod(shape)
     checks.expect(_storage_nbytes(_untyped_storage(a)) >= numel * a.element_size(),
-                  f"{func}{_sig(shape)} does not have memory for each of its {numel} elements (an expanded view?)",
+                  msg("{call} does not have memory for each of its {n} elements (an expanded view?)",
+                      call=_call(func, shape), n=numel),
                   "a tensor whose elements each have their own memory", "several elements on one memory cell",
                   "expand() only pretends to have the shape: writing one element would change many")
-    checks.expect(not checks.shares_memory(a, b), f"two calls of {func}{_sig(shape)} return the same memory",
+    checks.expect(not checks.shares_memory(a, b),
+                  msg("two calls of {call} return the same memory", call=_call(func, shape)),
                   "a new tensor on every call", "the same tensor again",
                   "build a fresh tensor in the function instead of returning a stored one")
 
@@ -215,40 +254,41 @@ def _filled_checks(student, func, fill):
     shape = (2, 3, 4)
     r = _filled_case(student, func, fill, shape, repeat=2)
     checks.expect(type(r.values) is list and len(r.values) == 2 and all(type(v) is torch.Tensor for v in r.values),
-                  f"{func}{_sig(shape)} did not return a tensor on each call", "two tensors", checks.describe(r.values))
+                  msg("{call} did not return a tensor on each call", call=_call(func, shape)), "two tensors",
+                  checks.describe(r.values))
     _own_memory(r.values, func, shape)
 
 
-@check("zeros", en="the lecture's example: zeros(2, 3) is float32", ko="강의 예제: zeros(2, 3)은 float32", visible=True)
+@check("zeros", "the lecture's example: zeros(2, 3) is float32", visible=True)
 def test_zeros_example(student):
     _filled_case(student, "zeros", 0.0, (2, 3))
 
 
-@check("zeros", en="1-D, 3-D and zero-size shapes", ko="1차원, 3차원, 크기 0인 모양")
+@check("zeros", "1-D, 3-D and zero-size shapes")
 def test_zeros_shapes(student):
     _filled_checks(student, "zeros", 0.0)
 
 
-@check("zeros", en="float32 even when the default dtype was changed", ko="기본 dtype이 바뀌어 있어도 float32", weight=0.5)
+@check("zeros", "float32 even when the default dtype was changed", weight=0.5)
 def test_zeros_default_dtype(student):
     _filled_case(student, "zeros", 0.0, (3, 2), probes=[probe("default_dtype", "float64")],
-                 what="zeros(3, 2) after torch.set_default_dtype(torch.float64)")
+                 what=_after_default_float64("zeros(3, 2)"))
 
 
-@check("ones", en="the lecture's example: ones(2, 2) is float32", ko="강의 예제: ones(2, 2)는 float32", visible=True)
+@check("ones", "the lecture's example: ones(2, 2) is float32", visible=True)
 def test_ones_example(student):
     _filled_case(student, "ones", 1.0, (2, 2))
 
 
-@check("ones", en="1-D, 3-D and zero-size shapes", ko="1차원, 3차원, 크기 0인 모양")
+@check("ones", "1-D, 3-D and zero-size shapes")
 def test_ones_shapes(student):
     _filled_checks(student, "ones", 1.0)
 
 
-@check("ones", en="float32 even when the default dtype was changed", ko="기본 dtype이 바뀌어 있어도 float32", weight=0.5)
+@check("ones", "float32 even when the default dtype was changed", weight=0.5)
 def test_ones_default_dtype(student):
     _filled_case(student, "ones", 1.0, (3, 2), probes=[probe("default_dtype", "float64")],
-                 what="ones(3, 2) after torch.set_default_dtype(torch.float64)")
+                 what=_after_default_float64("ones(3, 2)"))
 
 
 # ---------------------------------------------------------------------------- randn
@@ -289,14 +329,18 @@ def ks_distance(x: torch.Tensor) -> float:
     return float(torch.maximum(i / n - cdf, cdf - (i - 1) / n).max())
 
 
-def _expect_normal(got: torch.Tensor, what: str) -> None:
+def _expect_normal(got: torch.Tensor, what) -> None:
     x = got.detach().double().reshape(-1).cpu()
-    checks.expect(bool(torch.isfinite(x).all()), f"{what} contains NaN or infinite values",
-                  "finite samples of N(0, 1)", "NaN or inf", "torch.empty(...) is not initialised; draw samples into it")
+    checks.expect(bool(torch.isfinite(x).all()), msg("{what} contains NaN or infinite values", what=what),
+                  "finite samples of N(0, 1)", "NaN or inf",
+                  "torch.empty(...) is not initialised; draw samples into it")
     d, crit = ks_distance(x), ks_critical(x.numel())
-    checks.expect(d < crit, f"{what} does not look like samples of the standard normal distribution N(0, 1)",
-                  f"a Kolmogorov-Smirnov distance from N(0, 1) below {crit:.4f} (mean 0, standard deviation 1)",
-                  f"distance {d:.4f} (mean {x.mean().item():.3f}, standard deviation {x.std().item():.3f})",
+    checks.expect(d < crit, msg("{what} does not look like samples of the standard normal distribution N(0, 1)",
+                                what=what),
+                  msg("a Kolmogorov-Smirnov distance from N(0, 1) below {crit} (mean 0, standard deviation 1)",
+                      crit=f"{crit:.4f}"),
+                  msg("distance {d} (mean {mean}, standard deviation {std})", d=f"{d:.4f}",
+                      mean=f"{x.mean().item():.3f}", std=f"{x.std().item():.3f}"),
                   "torch.rand draws uniform samples on [0, 1); torch.randn draws N(0, 1): no rescaling needed")
 
 
@@ -308,40 +352,40 @@ def _expect_samples(got, shape, what, hint):
 
 
 def _randn_case(student, shape, seed, *, what=None):
-    what = what or f"randn{_sig(shape)} with a generator seeded {seed}"
+    what = what or msg("{call} with a generator seeded {seed}", call=_call("randn", shape), seed=seed)
     r = student.call("randn", *shape, generator=make("generator", seed),
-              expected=f"a float32 tensor of shape {shape} drawn from the generator")
-    _expect_samples(r.value, shape, what, "torch.randn(*shape, generator=generator) gives float32 samples of that shape")
+                     expected=msg("a float32 tensor of shape {shape} drawn from the generator", shape=str(shape)))
+    _expect_samples(r.value, shape, what,
+                    N_("torch.randn(*shape, generator=generator) gives float32 samples of that shape"))
     return r.value
 
 
 def _same_seed_same_tensor(student, shape, seed):
     first = _randn_case(student, shape, seed)
     again = _randn_case(student, shape, seed)
-    checks.expect_tensor(again, first, what=f"randn{_sig(shape)} with a second generator seeded {seed}", rtol=0, atol=0,
+    checks.expect_tensor(again, first, rtol=0, atol=0,
+                         what=msg("{call} with a second generator seeded {seed}", call=_call("randn", shape),
+                                  seed=seed),
                          hint="two generators seeded alike must give the same tensor: draw every sample from "
                               "`generator` (pass generator=generator), not from torch's global generator")
     return first
 
 
-@check("randn", en="the docstring's example: same seed, same tensor", ko="문서 예제: 같은 시드, 같은 텐서", visible=True)
+@check("randn", "the docstring's example: same seed, same tensor", visible=True)
 def test_randn_example(student):
     _same_seed_same_tensor(student, (4, 4), 0)
 
 
-@check("randn", en="other shapes and seeds: drawn from the generator", ko="다른 모양과 시드: 생성기에서 뽑기")
+@check("randn", "other shapes and seeds: drawn from the generator")
 def test_randn_generator(student):
     a = _same_seed_same_tensor(student, (17,), 5101)
     b = _randn_case(student, (17,), 5102)
-    checks.expect(not torch.equal(a, b), "randn(17) gave the same tensor for generators seeded 5101 and 5102",
+    checks.expect(not torch.equal(a, b),
+                  msg("{call} gave the same tensor for generators seeded {seed1} and {seed2}", call="randn(17)",
+                      seed1=5101, seed2=5102),
                   "different samples for different seeds", "identical tensors",
                   "draw from `generator`; do not seed torch with a fixed number yourself")
     _same_seed_same_tensor(student, (2, 3, 5), 5103)
-
-
-def N_(text: str) -> str:
-    """Mark a text kept in a constant as a message id: extracted into the catalog, translated when shown."""
-    return text
 
 
 ADVANCE_HINT = N_("draw from `generator` itself (generator=generator), so that each draw moves it on; a generator "
@@ -349,18 +393,19 @@ ADVANCE_HINT = N_("draw from `generator` itself (generator=generator), so that e
                   "gives the same numbers on every call")
 
 
-@check("randn", en="two calls with one generator give different samples (it advances)",
-       ko="한 생성기로 두 번 부르면 다른 표본 (생성기가 앞으로 나아감)")
+@check("randn", "two calls with one generator give different samples (it advances)")
 def test_randn_generator_advances(student):
     shape, seed = (3, 5), 5301
     pairs = []
     for _attempt in range(2):          # the same seed twice: the same pair of draws
         r = student.call("randn", *shape, generator=make("generator", seed), repeat=2,
-                         expected=f"two float32 tensors of shape {shape}, the second drawn after the first",
+                         expected=msg("two float32 tensors of shape {shape}, the second drawn after the first",
+                                      shape=str(shape)),
                          hint=ADVANCE_HINT)
         values = r.values if type(r.values) is list and len(r.values) == 2 else [None, None]
         for k, got in enumerate(values):
-            _expect_samples(got, shape, f"randn{_sig(shape)} (call {k + 1} of 2 with one generator)", ADVANCE_HINT)
+            _expect_samples(got, shape, msg("{call} (call {k} of 2 with one generator)", call=_call("randn", shape),
+                                            k=k + 1), ADVANCE_HINT)
         pairs.append(values)
     first, second = pairs[0]
     checks.expect(not torch.equal(first, second),
@@ -369,22 +414,24 @@ def test_randn_generator_advances(student):
                   "the first call's samples again", ADVANCE_HINT)
     for k in range(2):
         checks.expect_tensor(pairs[1][k], pairs[0][k], rtol=0, atol=0,
-                             what=f"randn{_sig(shape)} (call {k + 1} of 2) with a second generator seeded {seed}",
+                             what=msg("{call} (call {k} of 2) with a second generator seeded {seed}",
+                                      call=_call("randn", shape), k=k + 1, seed=seed),
                              hint="generators seeded alike must give the same samples, call after call: draw only "
                                   "from `generator`")
     _expect_normal(torch.cat([first.reshape(-1), second.reshape(-1)]),
-                   f"the samples of two randn{_sig(shape)} calls with one generator")
+                   msg("the samples of two {call} calls with one generator", call=_call("randn", shape)))
 
 
-@check("randn", en="10 000 samples from a generator are standard normal", ko="생성기에서 뽑은 10 000개 표본이 표준정규분포")
+@check("randn", "10 000 samples from a generator are standard normal")
 def test_randn_distribution_generator(student):
     x = _randn_case(student, (50, 200), 5201)
-    _expect_normal(x, "randn(50, 200) with a generator")
+    _expect_normal(x, msg("{call} with a generator", call="randn(50, 200)"))
 
 
-@check("randn", en="10 000 samples without a generator are standard normal", ko="생성기 없이 뽑은 10 000개 표본이 표준정규분포")
+@check("randn", "10 000 samples without a generator are standard normal")
 def test_randn_distribution_default(student):
     shape = (100, 100)
-    r = student.call("randn", *shape, expected=f"a float32 tensor of shape {shape}")
-    _expect_samples(r.value, shape, "randn(100, 100)", "torch.randn(*shape) gives float32 samples of that shape")
-    _expect_normal(r.value, "randn(100, 100)")
+    r = student.call("randn", *shape, expected=_tensor("float32", shape))
+    _expect_samples(r.value, shape, code("randn(100, 100)"),
+                    N_("torch.randn(*shape) gives float32 samples of that shape"))
+    _expect_normal(r.value, code("randn(100, 100)"))

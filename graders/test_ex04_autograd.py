@@ -12,22 +12,21 @@ import random
 
 import torch
 
-from torchdrill.grading import check, checks, function, make, probe, wrong
+from torchdrill.grading import N_, check, checks, code, function, make, msg, probe, wrong
 
 # A derivative computed another correct way (float64 then cast, another order of operations)
 # differs from autograd in float32 by a few ulps; a wrong derivative by far more.
 RTOL, ATOL = 1e-4, 1e-5
 
 
-def N_(text: str) -> str:
-    """Mark a text kept in a constant as a message id: extracted into the catalog, translated when shown."""
-    return text
-
-
-
-
 def _fn_label(name, params):
+    """The function as code: ``sin_sq(a=0.7)``."""
     return name + ("(" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")" if params else "")
+
+
+def _f(name, params):
+    """``f = sin_sq(a=0.7)``: code, shown as it is."""
+    return "f = " + _fn_label(name, params)
 
 
 def _poly_text(coeffs):
@@ -54,8 +53,9 @@ def _expect(got, expected, *, what, hint, dtype_hint, **kw):
 # ---------------------------------------------------------------------------- grad_at
 
 GRAD_AT_HINT = N_("x may be an int (the lecture writes grad_at(f, 2)) and an integer tensor cannot require grad: make x "
-                "a float32 0-dim tensor that requires grad (dtype=torch.float32), compute f(x), call backward() and "
-                "return x.grad (a tensor, not .item())")
+                  "a float32 0-dim tensor that requires grad (dtype=torch.float32), compute f(x), call backward() and "
+                  "return x.grad (a tensor, not .item())")
+GRAD_AT_DTYPE_HINT = N_("build x with dtype=torch.float32, so df/dx is float32 too")
 
 
 def _grad_at_expected(f, x):
@@ -65,13 +65,13 @@ def _grad_at_expected(f, x):
 
 
 def _grad_at_case(student, name, params, x, expected, label=None):
-    """grad_at on the kit function ``name`` at ``x``, against ``expected`` (a 0-dim float32 tensor)."""
-    label = label or f"f = {_fn_label(name, params)}"
-    r = student.call("grad_at", make("fn", name, **params), x, expected=f"a 0-dim float32 tensor, df/dx at {x}",
-              hint=GRAD_AT_HINT)
-    _expect(r.value, expected, what=f"grad_at(f, {x}) for {label}",
-            device=None, requires_grad=False, hint=GRAD_AT_HINT,
-            dtype_hint="build x with dtype=torch.float32, so df/dx is float32 too")
+    """grad_at on the kit function ``name`` at ``x``, against ``expected`` (a 0-dim float32 tensor).
+    ``label``: f as code (``f = x**2 + 3*x + 5``)."""
+    label = label or _f(name, params)
+    r = student.call("grad_at", make("fn", name, **params), x, hint=GRAD_AT_HINT,
+                     expected=msg("a 0-dim float32 tensor, df/dx at {x}", x=x))
+    _expect(r.value, expected, what=msg("grad_at(f, {x}) for {f}", x=x, f=label),
+            device=None, requires_grad=False, hint=GRAD_AT_HINT, dtype_hint=GRAD_AT_DTYPE_HINT)
 
 
 def _grad_at_unseen(student, name, params, x, label=None):
@@ -85,21 +85,20 @@ GRAD_AT_EXAMPLES = [({"coeffs": [5.0, 3.0, 1.0]}, 2, 7.0, "f = x**2 + 3*x + 5"),
                     ({"coeffs": [2.0, 0.0, 3.0]}, 1, 6.0, "f = 3*x**2 + 2")]
 
 
-@check("grad_at", en="the lecture's examples: x²+3x+5 at 2, 3x²+2 at 1", ko="강의 예제: x²+3x+5의 2에서, 3x²+2의 1에서",
-       visible=True)
+@check("grad_at", "the lecture's examples: x²+3x+5 at 2, 3x²+2 at 1", visible=True)
 def test_grad_at_examples(student):
     for params, x, slope, label in GRAD_AT_EXAMPLES:
         _grad_at_case(student, "poly", params, x, torch.tensor(slope, dtype=torch.float32), label)
 
 
-@check("grad_at", en="the chain rule through unseen functions", ko="처음 보는 함수에서 연쇄 법칙")
+@check("grad_at", "the chain rule through unseen functions")
 def test_grad_at_chain_rule(student):
     for name, params, x in [("sin_sq", {"a": 0.7}, 1.3), ("cube_chain", {"a": 1.5, "b": -0.5}, 0.4),
                             ("tanh_scale", {"a": 2.0}, -1.1)]:
         _grad_at_unseen(student, name, params, x)
 
 
-@check("grad_at", en="other functions and points", ko="다른 함수와 점")
+@check("grad_at", "other functions and points")
 def test_grad_at_other(student):
     rng = random.Random(4101)
     coeffs = [round(rng.uniform(-3, 3), 3) for _i in range(4)]
@@ -118,23 +117,22 @@ AUTOGRAD_CASES = [("relu_kink", {"a": 2.0, "b": 0.5, "k": 1.0, "c": 0.25}, 1),
                   ("straight_through", {"a": 1.5}, 0.3)]
 
 
-@check("grad_at", en="autograd's derivative where finite differences give another (a kink, detach)",
-       ko="유한 차분과 값이 다른 곳에서 autograd의 도함수 (꺾인 점, detach)")
+@check("grad_at", "autograd's derivative where finite differences give another (a kink, detach)")
 def test_grad_at_autograd(student):
     for name, params, x in AUTOGRAD_CASES:
         expected = _grad_at_expected(function(name, **params), x)
-        r = student.call("grad_at", make("fn", name, **params), x, expected=f"a 0-dim float32 tensor, df/dx at {x}",
-                         hint=AUTOGRAD_HINT)
-        _expect(r.value, expected, what=f"grad_at(f, {x}) for f = {_fn_label(name, params)}", device=None,
-                requires_grad=False, hint=AUTOGRAD_HINT,
-                dtype_hint="build x with dtype=torch.float32, so df/dx is float32 too")
+        r = student.call("grad_at", make("fn", name, **params), x, hint=AUTOGRAD_HINT,
+                         expected=msg("a 0-dim float32 tensor, df/dx at {x}", x=x))
+        _expect(r.value, expected, what=msg("grad_at(f, {x}) for {f}", x=x, f=_f(name, params)),
+                device=None, requires_grad=False, hint=AUTOGRAD_HINT, dtype_hint=GRAD_AT_DTYPE_HINT)
 
 
 # ---------------------------------------------------------------------------- grad_of_sum
 
 SUM_HINT = N_("xs may hold ints (the lecture writes [1, 2, 3]) and an integer tensor cannot require grad: make one "
-            "float32 tensor of all of xs (dtype=torch.float32) that requires grad, reduce f of it with sum() (not "
-            "mean()), call backward() once and return the tensor's .grad")
+              "float32 tensor of all of xs (dtype=torch.float32) that requires grad, reduce f of it with sum() (not "
+              "mean()), call backward() once and return the tensor's .grad")
+SUM_DTYPE_HINT = N_("build x with dtype=torch.float32, so the gradient is float32 too")
 
 
 def _sum_expected(f, xs):
@@ -143,13 +141,16 @@ def _sum_expected(f, xs):
     return g.detach()
 
 
+def _vector(n):
+    return msg("a {dtype} tensor of shape {shape}", dtype="float32", shape=f"({n},)")
+
+
 def _sum_case(student, name, params, xs, expected, label=None):
-    label = label or f"f = {_fn_label(name, params)}"
-    r = student.call("grad_of_sum", make("fn", name, **params), xs,
-              expected=f"a float32 tensor of shape ({len(xs)},)", hint=SUM_HINT)
-    _expect(r.value, expected, what=f"grad_of_sum(f, xs) for {label} "
-            f"and {len(xs)} points", device=None, hint=SUM_HINT,
-            dtype_hint="build x with dtype=torch.float32, so the gradient is float32 too")
+    """``label``: f as code (``f = 2*x**2 + 3*x``) or as a description (a msg)."""
+    label = label or _f(name, params)
+    r = student.call("grad_of_sum", make("fn", name, **params), xs, expected=_vector(len(xs)), hint=SUM_HINT)
+    _expect(r.value, expected, what=msg("grad_of_sum(f, xs) for {f} and {n} points", f=label, n=len(xs)),
+            device=None, hint=SUM_HINT, dtype_hint=SUM_DTYPE_HINT)
 
 
 def _points(seed, n):
@@ -157,14 +158,14 @@ def _points(seed, n):
     return [round(rng.uniform(-2, 2), 5) for _i in range(n)]
 
 
-@check("grad_of_sum", en="the lecture's example: 2x²+3x at [1, 2, 3]", ko="강의 예제: 2x²+3x의 [1, 2, 3]에서", visible=True)
+@check("grad_of_sum", "the lecture's example: 2x²+3x at [1, 2, 3]", visible=True)
 def test_grad_of_sum_example(student):
     # d/dx (2x² + 3x) = 4x + 3 at 1, 2, 3 (the lecture's numbers)
     _sum_case(student, "poly", {"coeffs": [0.0, 3.0, 2.0]}, [1, 2, 3], torch.tensor([7.0, 11.0, 15.0]),
               "f = 2*x**2 + 3*x")
 
 
-@check("grad_of_sum", en="unseen element-wise functions at unseen points", ko="처음 보는 원소별 함수와 점", weight=2)
+@check("grad_of_sum", "unseen element-wise functions at unseen points", weight=2)
 def test_grad_of_sum_elementwise(student):
     for i, (name, params, n) in enumerate([("sin_sq", {"a": 0.9}, 6), ("exp_mix", {"a": -0.4, "b": 0.5}, 4),
                                            ("tanh_scale", {"a": 1.2}, 5), ("cube_chain", {"a": 0.5, "b": 2.0}, 1)]):
@@ -172,30 +173,28 @@ def test_grad_of_sum_elementwise(student):
         _sum_case(student, name, params, xs, _sum_expected(function(name, **params), xs))
 
 
-@check("grad_of_sum", en="a function that mixes the entries (f(x) = A @ x)", ko="원소를 섞는 함수 (f(x) = A @ x)")
+@check("grad_of_sum", "a function that mixes the entries (f(x) = A @ x)")
 def test_grad_of_sum_matvec(student):
     A = _rand(4301, (4, 4), scale=1.5)
     xs = _points(4302, 4)
     _sum_case(student, "matvec", {"A": A}, xs, _sum_expected(function("matvec", A=A), xs),
-              "f(x) = A @ x with a random 4x4 matrix A")
+              msg("f(x) = A @ x with a random {m}x{n} matrix A", m=4, n=4))
 
 
-@check("grad_of_sum", en="integer points, and autograd where finite differences differ",
-       ko="정수 점, 그리고 유한 차분과 값이 다른 곳에서의 autograd")
+@check("grad_of_sum", "integer points, and autograd where finite differences differ")
 def test_grad_of_sum_autograd(student):
     for name, params, xs in [("relu_kink", {"a": 2.0, "b": 0.5, "k": 1.0, "c": 0.25}, [1, 2, -1, 0]),
                              ("straight_through", {"a": -0.5}, [0.3, -1.2, 2, 0.75])]:
-        r = student.call("grad_of_sum", make("fn", name, **params), xs,
-                         expected=f"a float32 tensor of shape ({len(xs)},)", hint=AUTOGRAD_HINT)
+        r = student.call("grad_of_sum", make("fn", name, **params), xs, expected=_vector(len(xs)), hint=AUTOGRAD_HINT)
         _expect(r.value, _sum_expected(function(name, **params), xs),
-                what=f"grad_of_sum(f, {xs}) for f = {_fn_label(name, params)}", device=None, hint=AUTOGRAD_HINT,
-                dtype_hint="build x with dtype=torch.float32, so the gradient is float32 too")
+                what=msg("grad_of_sum(f, {xs}) for {f}", xs=str(xs), f=_f(name, params)),
+                device=None, hint=AUTOGRAD_HINT, dtype_hint=SUM_DTYPE_HINT)
 
 
 # ---------------------------------------------------------------------------- vjp
 
-VJP_HINT = ("torch.autograd.grad(outputs=f(x), inputs=x, grad_outputs=v) on a copy of x that requires grad "
-            "(x.detach().requires_grad_()) returns a tuple: return its only element")
+VJP_HINT = N_("torch.autograd.grad(outputs=f(x), inputs=x, grad_outputs=v) on a copy of x that requires grad "
+              "(x.detach().requires_grad_()) returns a tuple: return its only element")
 
 
 def _vjp_expected(f, x, v):
@@ -205,15 +204,17 @@ def _vjp_expected(f, x, v):
 
 
 def _vjp_case(student, name, params, x, v, expected, *, arg=None, label=None, probes=()):
-    label = label or f"f = {_fn_label(name, params)}"
-    r = student.call("vjp", make("fn", name, **params), x if arg is None else arg, v,
-              expected=f"a tensor of shape {tuple(x.shape)} (vᵀ·J)", hint=VJP_HINT, probes=list(probes))
+    """``label``: f (and x) as code (``f(x) = x * x``) or as a description (a msg)."""
+    label = label or _f(name, params)
+    shape = str(tuple(x.shape))
+    r = student.call("vjp", make("fn", name, **params), x if arg is None else arg, v, hint=VJP_HINT,
+                     expected=msg("a tensor of shape {shape} (vᵀ·J)", shape=shape), probes=list(probes))
     got = r.value
     if type(got) is tuple:
-        raise wrong(f"vjp(f, x, v) for {label} should be a torch.Tensor.", "torch.Tensor", checks.describe(got),
-                           "torch.autograd.grad returns a tuple with one gradient per input: take element [0]")
-    _expect(got, expected,
-            what=f"vjp(f, x, v) for {label}, x of shape {tuple(x.shape)}", hint=VJP_HINT,
+        raise wrong(msg("{what} should be a {kind}.", what=msg("vjp(f, x, v) for {f}", f=label), kind="torch.Tensor"),
+                    code("torch.Tensor"), checks.describe(got),
+                    "torch.autograd.grad returns a tuple with one gradient per input: take element [0]")
+    _expect(got, expected, what=msg("vjp(f, x, v) for {f}, x of shape {shape}", f=label, shape=shape), hint=VJP_HINT,
             dtype_hint="the product has x's dtype: do not rebuild x as float32")
     return r
 
@@ -223,25 +224,25 @@ def _expect_x_untouched(r, x, *, requires_grad, grad):
     facts = r.probes["facts"]
     checks.expect(facts is not None and facts["requires_grad"] == requires_grad,
                   "vjp changed x.requires_grad: the caller's x must be left as it was",
-                  f"x.requires_grad={requires_grad}", f"x.requires_grad={not requires_grad}",
+                  code(f"x.requires_grad={requires_grad}"), code(f"x.requires_grad={not requires_grad}"),
                   "requires_grad_() on x changes the caller's tensor: use a copy, x.detach().requires_grad_()")
     after = facts["grad"]
     same = (after is None and grad is None) or (type(after) is torch.Tensor and grad is not None
                                                 and after.shape == grad.shape and torch.equal(after.cpu(), grad.cpu()))
     checks.expect(same, "vjp changed x.grad: the caller's x must be left as it was",
-                  "x.grad as it was (None)" if grad is None else "x.grad as it was",
-                  "None" if after is None else ("a tensor" if grad is None else "a different tensor (backward() adds into it)"),
+                  msg("x.grad as it was (None)") if grad is None else msg("x.grad as it was"),
+                  code("None") if after is None else (msg("a tensor") if grad is None
+                                                      else msg("a different tensor (backward() adds into it)")),
                   "backward() on f(x) adds into x.grad; torch.autograd.grad(...) returns the product without "
                   "touching .grad, and a detached copy of x keeps the caller's x out of it")
 
 
-@check("vjp", en="the lecture's example: f = x·x at [1, 2], v = [1, 1]", ko="강의 예제: f = x·x의 [1, 2]에서, v = [1, 1]",
-       visible=True)
+@check("vjp", "the lecture's example: f = x·x at [1, 2], v = [1, 1]", visible=True)
 def test_vjp_example(student, device):
     x = torch.tensor([1.0, 2.0], device=device)
     v = torch.tensor([1.0, 1.0], device=device)
     # vᵀJ of x·x is 2x·v = [2, 4] at x = [1, 2], v = [1, 1] (the lecture's numbers)
-    r = _vjp_case(student, "square", {}, x, v, torch.tensor([2.0, 4.0], device=device), label="f(x) = x * x",
+    r = _vjp_case(student, "square", {}, x, v, torch.tensor([2.0, 4.0], device=device), label=code("f(x) = x * x"),
                   probes=[probe("facts", 1)])
     _expect_x_untouched(r, x, requires_grad=False, grad=None)
 
@@ -250,7 +251,7 @@ def _vjp_unseen(student, name, params, x, v, **kw):
     return _vjp_case(student, name, params, x, v, _vjp_expected(function(name, **params), x, v), **kw)
 
 
-@check("vjp", en="unseen functions, shapes and vectors v", ko="처음 보는 함수, 모양, 벡터 v", weight=1.5)
+@check("vjp", "unseen functions, shapes and vectors v", weight=1.5)
 def test_vjp_unseen(student, device):
     cases = [("sin_sq", {"a": 0.8}, (5,), torch.float32), ("exp_mix", {"a": 0.3, "b": -1.0}, (2, 3), torch.float32),
              ("tanh_scale", {"a": 1.7}, (4,), torch.float64)]
@@ -260,27 +261,28 @@ def test_vjp_unseen(student, device):
         _vjp_unseen(student, name, params, x, v)
 
 
-@check("vjp", en="a Jacobian that is not diagonal: f(x) = A @ x", ko="대각이 아닌 야코비안: f(x) = A @ x", weight=1.5)
+@check("vjp", "a Jacobian that is not diagonal: f(x) = A @ x", weight=1.5)
 def test_vjp_matvec(student, device):
     for i, (m, n) in enumerate([(3, 4), (4, 4)]):
         A = _rand(4501 + 3 * i, (m, n), scale=1.5)
         x = _rand(4502 + 3 * i, (n,), device=device)
         v = _rand(4503 + 3 * i, (m,), device=device)
-        _vjp_unseen(student, "matvec", {"A": A}, x, v, label=f"f(x) = A @ x with a random {m}x{n} matrix A")
+        _vjp_unseen(student, "matvec", {"A": A}, x, v,
+                    label=msg("f(x) = A @ x with a random {m}x{n} matrix A", m=m, n=n))
 
 
-@check("vjp", en="the caller's x keeps its requires_grad and its grad", ko="호출한 쪽 x의 requires_grad와 grad는 그대로")
+@check("vjp", "the caller's x keeps its requires_grad and its grad")
 def test_vjp_x_untouched(student, device):
     x = _rand(4601, (3,), device=device)
     v = _rand(4602, (3,), device=device)
     r = _vjp_unseen(student, "cube_chain", {"a": 1.2, "b": 0.3}, x, v, arg=make("leaf", x),
-                  label="f = cube_chain and an x that requires grad", probes=[probe("facts", 1)])
+                  label=msg("f = {f} and an x that requires grad", f="cube_chain"), probes=[probe("facts", 1)])
     _expect_x_untouched(r, x, requires_grad=True, grad=None)
     g = _rand(4603, (3,), device=device)
     r = _vjp_unseen(student, "sin_sq", {"a": 1.1}, x, v, arg=make("leaf", x, grad=g),
-                  label="f = sin_sq and an x that requires grad and already holds a gradient",
+                  label=msg("f = {f} and an x that requires grad and already holds a gradient", f="sin_sq"),
                   probes=[probe("facts", 1)])
     _expect_x_untouched(r, x, requires_grad=True, grad=g)
-    r = _vjp_unseen(student, "exp_mix", {"a": 0.5, "b": 0.2}, x, v, label="f = exp_mix and a plain x",
+    r = _vjp_unseen(student, "exp_mix", {"a": 0.5, "b": 0.2}, x, v, label=msg("f = {f} and a plain x", f="exp_mix"),
                   probes=[probe("facts", 1)])
     _expect_x_untouched(r, x, requires_grad=False, grad=None)
