@@ -66,8 +66,8 @@ def _param_strings(value: Any) -> Iterable[str]:
 
 def _strip(text: str, structure: Any) -> str:
     for verbatim in sorted(set(verbatim_strings(structure)), key=len, reverse=True):
-        if verbatim.strip():
-            text = text.replace(verbatim, " ")
+        if verbatim.strip():        # whole words only: a parameter "list" leaves "tolist()" alone
+            text = re.sub(r"(?<![A-Za-z0-9_])" + re.escape(verbatim) + r"(?![A-Za-z0-9_])", " ", text)
     return text
 
 

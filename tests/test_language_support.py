@@ -51,3 +51,10 @@ def test_hangul_in_english_text_is_caught_unless_verbatim():
     assert hangul("f raised ValueError: 모양이 다릅니다", fb.to_data()) == []
     assert hangul("f raised ValueError: 모양이 다릅니다") != []
     assert hangul("hint: 텐서를 만드세요") == ["hint: 텐서를 만드세요"]
+
+
+def test_verbatim_parameters_are_removed_as_whole_words_only():
+    fb = Feedback.of(msg("{what} should be a {kind}.", what="x", kind="list"),
+                     hint="tolist() gives a list")
+    assert english_prose("x: list여야 합니다.\n힌트: tolist()는 list를 돌려줍니다", fb.to_data()) == []
+    assert english_prose("x: list여야 합니다.\n힌트: tolist() gives a list", fb.to_data()) == ["gives"]
