@@ -65,6 +65,18 @@ def _text(node: ast.expr | None) -> str | None:
     return text
 
 
+def _alternatives(node: ast.expr) -> Iterator[ast.expr]:
+    """The literal texts a message argument may be: ``hint or "default"``, ``"a" if c else "b"``."""
+    if isinstance(node, ast.BoolOp):
+        for value in node.values:
+            yield from _alternatives(value)
+    elif isinstance(node, ast.IfExp):
+        yield from _alternatives(node.body)
+        yield from _alternatives(node.orelse)
+    elif _text(node):
+        yield node
+
+
 def messages_in_source(source: str | bytes, filename: str = "<string>") -> Iterator[tuple[int, str, Message]]:
     """(line, function, message id) for every message id in one Python source, in source order."""
     try:
@@ -83,12 +95,11 @@ def messages_in_source(source: str | bytes, filename: str = "<string>") -> Itera
                 elif node.args and _text(node.args[0]):
                     found.append((node.lineno, node.col_offset, name, _text(node.args[0])))
                 continue
-            for i in FEEDBACK_POSITIONAL.get(name, ()):
-                if i < len(node.args) and _text(node.args[i]):
-                    found.append((node.args[i].lineno, node.args[i].col_offset, name, _text(node.args[i])))
-            for kw in node.keywords:
-                if kw.arg in FEEDBACK_KEYWORDS and _text(kw.value):
-                    found.append((kw.value.lineno, kw.value.col_offset, name, _text(kw.value)))
+            parts = [node.args[i] for i in FEEDBACK_POSITIONAL.get(name, ()) if i < len(node.args)]
+            parts += [kw.value for kw in node.keywords if kw.arg in FEEDBACK_KEYWORDS]
+            for part in parts:
+                for literal in _alternatives(part):
+                    found.append((literal.lineno, literal.col_offset, name, _text(literal)))
     for line, _col, name, message in sorted(found, key=lambda f: (f[0], f[1])):
         yield line, name, message
 
@@ -297,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m torchdrill.catalog", description=__doc__.split("\n\n")[0])
     p.add_argument("action", choices=["update", "compile", "check", "fold"])
     p.add_argument("--root", type=Path, default=Path("."), help="the project root (holding graders/)")
-    p.add_argument("--lang", default="ko", help="one language, or all")
+    p.add_argument("--lang", default="all", help="one language, or all (the default)")
     args = p.parse_args(argv)
     languages = LANGUAGES if args.lang == "all" else (args.lang,)
     if args.action == "update":

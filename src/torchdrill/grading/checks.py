@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import torch
 
 from ..sandbox import wire
-from ..messages import Msg, Part, as_msg, code, msg
+from ..messages import N_, Msg, Part, as_msg, code, msg
 from .feedback import wrong
 
 _storage_ptr = torch._C.StorageBase.data_ptr          # immutable C types: cannot be monkeypatched
@@ -106,13 +106,13 @@ def expect_tensor(
     if type(got) is not torch.Tensor:
         extra: Part = None
         if isinstance(got, wire.NDArray):
-            extra = "convert it with torch.from_numpy(...) or return a tensor"
+            extra = N_("convert it with torch.from_numpy(...) or return a tensor")
         elif isinstance(got, (list, tuple)):
-            extra = "build a tensor, e.g. with torch.tensor(...) or torch.stack(...)"
+            extra = N_("build a tensor, e.g. with torch.tensor(...) or torch.stack(...)")
         elif type(got) in (int, float):
-            extra = "return the tensor itself, not a Python number (.item() gives a number)"
+            extra = N_("return the tensor itself, not a Python number (.item() gives a number)")
         elif isinstance(got, wire.Opaque) and got.detail == "a subclass of torch.Tensor":
-            extra = "return a plain torch.Tensor, not a subclass of it"
+            extra = N_("return a plain torch.Tensor, not a subclass of it")
         raise wrong(msg("{what} should be a torch.Tensor.", what=what), code("torch.Tensor"), describe(got),
                     extra or hint)
     if tuple(got.shape) != tuple(expected.shape):
@@ -150,11 +150,11 @@ def expect_tensor(
 
 def _dtype_hint(want: torch.dtype, got: torch.dtype) -> str | None:
     if want == torch.float32 and got == torch.float64:
-        return "torch's default floating type is float32; numpy's float64 carries over from np arrays"
+        return N_("torch's default floating type is float32; numpy's float64 carries over from np arrays")
     if want == torch.int64 and got.is_floating_point:
-        return "integer inputs should stay integers (int64)"
+        return N_("integer inputs should stay integers (int64)")
     if want.is_floating_point and not got.is_floating_point:
-        return "the result should be a floating-point tensor"
+        return N_("the result should be a floating-point tensor")
     return None
 
 
