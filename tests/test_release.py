@@ -68,23 +68,23 @@ def data():
     return torch.ones(3)
 
 
-@check("add", en="the example", ko="예제", visible=True)
+@check("add", "the example", visible=True)
 def test_add_example(student, data):
     checks.expect(_shared(1) == 3.0, "shared helper works")
 
 
-@check("add", en="secret shapes", ko="비밀 모양")
+@check("add", "secret shapes")
 def test_add_hidden(student):
     for shape in SECRET_SHAPES:
         checks.expect(_chain(4) > 0, "hidden message only")
 
 
-@check("add", en="needs the reference", ko="정답 필요", visible=True)
+@check("add", "needs the reference", visible=True)
 def test_add_reference(student, reference):
     checks.expect(reference.add(1, 2) == 3, "reference message")
 
 
-@check("add", en="explicitly hidden", ko="숨김", visible=False)
+@check("add", "explicitly hidden", visible=False)
 def test_add_hidden_explicit(student):
     pass
 
@@ -120,7 +120,7 @@ def test_a_visible_check_that_shows_a_solution_line_is_withheld_with_the_reason(
 
 
 def test_a_check_whose_visibility_is_not_a_literal_is_hidden():
-    src = 'from torchdrill.grading import check\nV = True\n@check("add", en="a", ko="b", visible=V)\ndef test_x(student):\n    pass\n'
+    src = 'from torchdrill.grading import check\nV = True\n@check("add", "a", visible=V)\ndef test_x(student):\n    pass\n'
     assert "test_x" not in rel.strip_hidden(src).text
 
 

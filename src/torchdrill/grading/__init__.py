@@ -26,13 +26,11 @@ __all__ = ["check", "checks", "code", "function", "make", "msg", "N_", "probe", 
            "StudentProblem", "WrongAnswer", "wrong"]
 
 
-def check(stub: str, title: str | None = None, *, visible: bool = False, weight: float = 1.0,
-          en: str | None = None, ko: str | None = None):
+def check(stub: str, title: str, *, visible: bool = False, weight: float = 1.0) -> pytest.MarkDecorator:
     """Mark a grader test as one check of ``stub``: its title (an English message id, translated
     through the catalog), whether students see it before grading (``visible``), and its share of
     the stub's points (``weight``)."""
-    title = title or en
-    if not title:
+    if not title or not title.strip():
         raise ValueError("a check needs a title")
     if weight <= 0:
         raise ValueError("weight must be > 0")
