@@ -389,8 +389,8 @@ def test_randn_generator(student):
 
 
 ADVANCE_HINT = N_("draw from `generator` itself (generator=generator), so that each draw moves it on; a generator "
-                  "rebuilt or reseeded from generator.initial_seed(), a saved state put back, or torch.manual_seed(...) "
-                  "gives the same numbers on every call")
+                  "rebuilt or reseeded from generator.initial_seed(), a saved state put back, or "
+                  "torch.manual_seed(...) gives the same numbers on every call")
 
 
 @check("randn", "two calls with one generator give different samples (it advances)")

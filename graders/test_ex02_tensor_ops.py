@@ -48,7 +48,8 @@ def _expect(got, expected, *, what, hint, dtype_hint=DTYPE_HINT, **kw):
 def _int_matmul_device(device):
     """Where integer matrix products can run: some accelerators have no int64 matmul kernel."""
     try:
-        torch.matmul(torch.ones(2, 2, dtype=torch.int64, device=device), torch.ones(2, 2, dtype=torch.int64, device=device))
+        ones = torch.ones(2, 2, dtype=torch.int64, device=device)
+        torch.matmul(ones, ones)
         return device
     except RuntimeError:
         return torch.device("cpu")
@@ -86,7 +87,7 @@ def _seed(student, func, device):
 
 def _floats(student, func, device, seeds):
     cases = [((3, 4), (3, 4), torch.float32), ((2, 3, 2), (2, 3, 2), torch.float64), ((5,), (5,), torch.int64)]
-    for (sa, sb, dt), s in zip(cases, seeds):
+    for (sa, sb, dt), s in zip(cases, seeds, strict=True):
         _binary(student, func, _rand(s, sa, dt, device), _rand(s + 1, sb, dt, device))
 
 

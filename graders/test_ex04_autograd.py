@@ -52,9 +52,9 @@ def _expect(got, expected, *, what, hint, dtype_hint, **kw):
 
 # ---------------------------------------------------------------------------- grad_at
 
-GRAD_AT_HINT = N_("x may be an int (the lecture writes grad_at(f, 2)) and an integer tensor cannot require grad: make x "
-                  "a float32 0-dim tensor that requires grad (dtype=torch.float32), compute f(x), call backward() and "
-                  "return x.grad (a tensor, not .item())")
+GRAD_AT_HINT = N_("x may be an int (the lecture writes grad_at(f, 2)) and an integer tensor cannot require grad: "
+                  "make x a float32 0-dim tensor that requires grad (dtype=torch.float32), compute f(x), call "
+                  "backward() and return x.grad (a tensor, not .item())")
 GRAD_AT_DTYPE_HINT = N_("build x with dtype=torch.float32, so df/dx is float32 too")
 
 

@@ -36,7 +36,7 @@ def _hint(got, stub, accumulated, fresh):
         return ""
 
     def same(a, b):
-        return all(math.isclose(u, v, rel_tol=1e-5, abs_tol=1e-6) for u, v in zip(a, b))
+        return all(math.isclose(u, v, rel_tol=1e-5, abs_tol=1e-6) for u, v in zip(a, b, strict=True))
 
     if stub == "accumulated_grads" and len(got) > 1 and same(got, fresh):
         return N_("every pass read the same value, so the gradient was reset (or x rebuilt) between passes; "
@@ -52,12 +52,13 @@ def _hint(got, stub, accumulated, fresh):
 #: what a crash is told: the whole recipe, including what an integer x0 (the lecture's x0 = 2) needs
 CRASH_HINTS = {
     "accumulated_grads": N_("build x once from x0 as a float32 tensor that requires grad (x0 may be an int, as in the "
-                            "lecture's x0 = 2, and an integer tensor cannot require grad: ask for dtype=torch.float32); "
-                            "then, steps times, compute f(x), call backward() and append x.grad.item()"),
+                            "lecture's x0 = 2, and an integer tensor cannot require grad: ask for "
+                            "dtype=torch.float32); then, steps times, compute f(x), call backward() and append "
+                            "x.grad.item()"),
     "fresh_grads": N_("build x once from x0 as a float32 tensor that requires grad (x0 may be an int, as in the "
-                      "lecture's x0 = 2, and an integer tensor cannot require grad: ask for dtype=torch.float32); then, "
-                      "steps times, reset x.grad (it is None before the first pass), compute f(x), call backward() and "
-                      "append x.grad.item()"),
+                      "lecture's x0 = 2, and an integer tensor cannot require grad: ask for dtype=torch.float32); "
+                      "then, steps times, reset x.grad (it is None before the first pass), compute f(x), call "
+                      "backward() and append x.grad.item()"),
 }
 
 
@@ -66,7 +67,8 @@ def _grade(student, stub, name, params, x0, steps, accumulated, fresh):
     expected = accumulated if stub == "accumulated_grads" else fresh
     r = student.call(stub, make("fn", name, **params), x0, steps, expected=msg("list of {n} floats", n=steps),
                      hint=CRASH_HINTS[stub])
-    checks.expect_floats(r.value, expected, what=msg("{stub}(f, x0={x0}, steps={steps})", stub=stub, x0=x0, steps=steps),
+    what = msg("{stub}(f, x0={x0}, steps={steps})", stub=stub, x0=x0, steps=steps)
+    checks.expect_floats(r.value, expected, what=what,
                          hint=_hint(r.value, stub, accumulated, fresh))
 
 
@@ -76,8 +78,8 @@ def _grade_unseen(student, reference, stub, name, params, x0, steps):
            reference.fresh_grads(f, x0, steps))
 
 
-# The lecture's example (course contract and the docstrings): f = x², x0 = 2 (the integer, as written), three passes. df/dx = 2x = 4,
-# exact in float32: it piles up to [4, 8, 12] without a reset, and stays [4, 4, 4] with one.
+# The lecture's example (course contract and the docstrings): f = x², x0 = 2 (the integer, as written), three
+# passes. df/dx = 2x = 4, exact in float32: it piles up to [4, 8, 12] without a reset, and stays [4, 4, 4] with one.
 EXAMPLE_ACCUMULATED = [4.0, 8.0, 12.0]
 EXAMPLE_FRESH = [4.0, 4.0, 4.0]
 

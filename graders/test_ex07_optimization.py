@@ -62,8 +62,8 @@ def _loss_mistakes(y_pred, y_true) -> dict:
 
 MODULE_HINT = N_("this is the loss module itself, not a loss: an nn.MSELoss() has to be called on the inputs, "
                  "criterion(y_pred, y_true), and the tensor it gives returned")
-NUMPY_HINT = N_("numpy functions give a numpy number, cut off from the graph, and only work on CPU tensors: compute the "
-                "loss with torch operations on y_pred and y_true")
+NUMPY_HINT = N_("numpy functions give a numpy number, cut off from the graph, and only work on CPU tensors: "
+                "compute the loss with torch operations on y_pred and y_true")
 
 
 def _loss_hint(got, mistakes):
@@ -148,9 +148,9 @@ def test_loss_float64(student, reference, device):
                  msg("{call} for float64 inputs", call="loss_fn(y_pred, y_true)"))
 
 
-META_HINT = N_("the inputs were on the 'meta' device, and the loss must be computed where they are: torch operations on "
-               "y_pred and y_true do that; .cpu(), .numpy(), numpy functions and torch.tensor(...) of numbers take the "
-               "data to the CPU, or fail where it cannot go")
+META_HINT = N_("the inputs were on the 'meta' device, and the loss must be computed where they are: torch operations "
+               "on y_pred and y_true do that; .cpu(), .numpy(), numpy functions and torch.tensor(...) of numbers take "
+               "the data to the CPU, or fail where it cannot go")
 
 
 @check("loss_fn", "inputs on another device (meta): the loss stays there", weight=0.5)
@@ -164,7 +164,8 @@ def test_loss_meta(student, reference, device):
         except StudentProblem as problem:
             if problem.outcome is not Outcome.NOT_IMPLEMENTED:
                 raise
-            student.call("loss_fn", *_data(7, shape, "cpu", dtype=dtype))   # not implemented at all: that message stands
+            # not implemented at all: that message stands
+            student.call("loss_fn", *_data(7, shape, "cpu", dtype=dtype))
             raise wrong("the code tried to copy the data of tensors on the meta device (to the CPU, into a list or "
                         "numpy), but the result must be computed on the device the inputs are on",
                         "a 0-dim tensor on the meta device",
@@ -192,8 +193,9 @@ def _w_hint(w_after, w0, grad, lr):
         return ""
     got, start = _f(w_after), float(w0)
     if math.isclose(got, start, rel_tol=1e-7, abs_tol=1e-9):
-        return N_("w did not change: subtract lr times w.grad from w in place, inside torch.no_grad(); w = w - ... makes "
-                  "a new tensor that the caller never sees, and resetting the gradient before the update makes the step 0")
+        return N_("w did not change: subtract lr times w.grad from w in place, inside torch.no_grad(); w = w - ... "
+                  "makes a new tensor that the caller never sees, and resetting the gradient before the update makes "
+                  "the step 0")
     if grad and abs(grad) > 1e-6:
         used = (start - got) / grad
         if math.isclose(used, -lr, rel_tol=1e-3):
@@ -209,9 +211,9 @@ def _step_checks(r, w0, x, y, lr, what, *, loss, w_after, grad, loss_after):
     tensor), ``grad`` (the gradient at w0) and ``loss_after`` (the loss at w_after, for the hint)."""
     # loss before the update
     hint = ""
-    if type(r.value) is float:
-        if math.isclose(r.value, loss_after, rel_tol=1e-5) and not math.isclose(loss_after, loss, rel_tol=1e-5):
-            hint = N_("this is the loss after the update; return the loss computed before it (loss.item())")
+    if (type(r.value) is float and math.isclose(r.value, loss_after, rel_tol=1e-5)
+            and not math.isclose(loss_after, loss, rel_tol=1e-5)):
+        hint = N_("this is the loss after the update; return the loss computed before it (loss.item())")
     checks.expect_float(r.value, loss, what=msg("the loss returned by {call}", call=what), hint=hint)
     # w updated in place
     checks.expect_tensor(r.args[0], w_after, what=msg("w after {call}", call=what), requires_grad=True,
@@ -311,7 +313,8 @@ def test_step_three(student, reference, device):
                          hint="each call takes one whole step from the current w: loss before the update, backward(), "
                               "subtract lr * w.grad from w in place under no_grad, reset the gradient")
     checks.expect_tensor(r.args[0], w_ref, what="w after three train_step calls", requires_grad=True,
-                         hint="each call takes one whole step: subtract lr * w.grad from w in place under no_grad, then reset the gradient")
+                         hint="each call takes one whole step: subtract lr * w.grad from w in place under no_grad, "
+                              "then reset the gradient")
 
 
 # ---------------------------------------------------------------------------- train
@@ -334,7 +337,9 @@ def _arg(entry, index, name):
 
 
 def _snap_value(s):
-    return _f(s["value"]) if type(s) is dict and type(s.get("value")) is torch.Tensor and s["value"].numel() == 1 else None
+    if type(s) is dict and type(s.get("value")) is torch.Tensor and s["value"].numel() == 1:
+        return _f(s["value"])
+    return None
 
 
 def _expect_w(r, w_ref, what):
@@ -375,14 +380,16 @@ def _expect_calls(r, epochs, lr, w0):
         checks.expect(type(got_lr) in (int, float) and math.isclose(float(got_lr), lr, rel_tol=1e-9),
                       msg("train passed the wrong learning rate to train_step (epoch {epoch})", epoch=k + 1),
                       msg("lr={lr}", lr=format(lr, "g")),
-                      msg("lr={lr}", lr=format(got_lr, "g")) if type(got_lr) in (int, float) else checks.describe(got_lr),
+                      (msg("lr={lr}", lr=format(got_lr, "g")) if type(got_lr) in (int, float)
+                       else checks.describe(got_lr)),
                       "pass train's lr argument on to train_step; do not hard-code 0.01")
         w = _arg(c, 0, "w")
         checks.expect(type(w) is dict and w.get("requires_grad") and w.get("is_leaf"),
                       msg("the w passed to train_step (epoch {epoch}) is not a leaf tensor that requires grad",
                           epoch=k + 1),
                       "w: a leaf tensor, requires_grad=True", checks.describe(w.get("value") if type(w) is dict else w),
-                      "create w once with torch.tensor(w0, ..., requires_grad=True) and pass that same tensor every epoch")
+                      "create w once with torch.tensor(w0, ..., requires_grad=True) and pass that same tensor every "
+                      "epoch")
     return calls
 
 
@@ -457,7 +464,8 @@ def test_train_trajectory(student, reference, device):
                          probes=[probe("facts", "result"), probe("callees")])
         calls = _expect_calls(r, epochs, lr, w0)
         _expect_trajectory(calls, ws, x, y)
-        checks.expect_floats([c.get("return") for c in calls], losses, what="the list of losses of the train_step calls")
+        checks.expect_floats([c.get("return") for c in calls], losses,
+                             what="the list of losses of the train_step calls")
         _expect_w(r, w_final, msg("train(x, y, lr={lr}, epochs={epochs}, w0={w0}) on {dtype} data", lr=lr,
                                   epochs=epochs, w0=w0, dtype=str(dtype)[6:]))
 

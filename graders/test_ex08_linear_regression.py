@@ -74,9 +74,10 @@ def test_make_model_default(student):
 
 @check("make_model", "other sizes, in the order (inputs, outputs)")
 def test_make_model_sizes(student):
-    for args, kwargs, shown in [((3, 2), {}, "make_model(3, 2)"),
-                                ((), {"in_features": 4, "out_features": 1}, "make_model(in_features=4, out_features=1)"),
-                                ((1, 5), {}, "make_model(1, 5)")]:
+    sizes = [((3, 2), {}, "make_model(3, 2)"),
+             ((), {"in_features": 4, "out_features": 1}, "make_model(in_features=4, out_features=1)"),
+             ((1, 5), {}, "make_model(1, 5)")]
+    for args, kwargs, shown in sizes:
         in_f, out_f = (args or (kwargs["in_features"], kwargs["out_features"]))
         r = student.call("make_model", *args, probes=[probe("module", "result")], **kwargs)
         _expect_linear(r, in_f, out_f, code(shown))
@@ -108,7 +109,7 @@ def _same(u, v):
 
 
 def _close(a, b):
-    return type(a) is list and len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
+    return type(a) is list and len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b, strict=True))
 
 
 #: the usual mistakes of fit, each with the hint that names it (first match wins)
@@ -166,8 +167,11 @@ def _grade_fit(student, reference, device, spec_seed, in_f, out_f, data_seed, n,
     after = _params(model)
     args = (x, y) if defaults else (x, y, lr, epochs)
     r = student.call("fit", make("linear", in_f, out_f, spec_seed, str(device)), *args, probes=[probe("module", 0)])
-    what = code("fit(model, x, y)") if defaults else msg("fit(model, x, y, lr={lr}, epochs={epochs}) on {i}→{o} features",
-                                                          lr=lr, epochs=epochs, i=in_f, o=out_f)
+    if defaults:
+        what = code("fit(model, x, y)")
+    else:
+        what = msg("fit(model, x, y, lr={lr}, epochs={epochs}) on {i}→{o} features",
+                   lr=lr, epochs=epochs, i=in_f, o=out_f)
     params = (r.probes["module"] or {}).get("params")
     if not _close(r.value, expected):
         checks.expect_floats(r.value, expected, what=msg("the list of losses returned by {call}", call=what),
@@ -178,8 +182,9 @@ def _grade_fit(student, reference, device, spec_seed, in_f, out_f, data_seed, n,
             checks.expect(got is not None, msg("the model has no parameter {name} after {call}", name=name, call=what),
                           code(name), "missing")
             checks.expect_tensor(got["value"], want, what=msg("model.{name} after {call}", name=name, call=what),
-                                 hint="train the model you were given, in place, with torch.optim.SGD(model.parameters(), "
-                                      "lr=lr): zero_grad, loss, backward, step every epoch")
+                                 hint="train the model you were given, in place, with "
+                                      "torch.optim.SGD(model.parameters(), lr=lr): zero_grad, loss, backward, step "
+                                      "every epoch")
         checks.expect_unchanged(r.args[1], x, what="x")
         checks.expect_unchanged(r.args[2], y, what="y")
     return r
@@ -195,7 +200,8 @@ FIT_EXAMPLE_LOSSES = {0: 1.6130489110946655, 1: 1.3483912944793701, 2: 1.1366733
 FIT_EXAMPLE_PARAMS = {"weight": [[1.999998927116394]], "bias": [0.9999998807907104]}
 # ... and the first losses of the usual mistakes on it (lr = 0.1 is the default, so not a mistake here).
 FIT_EXAMPLE_MISTAKES = {
-    "no zero_grad": [1.6130489110946655, 1.3483912944793701, 0.9289515018463135, 0.5158666372299194, 0.2420644760131836],
+    "no zero_grad": [1.6130489110946655, 1.3483912944793701, 0.9289515018463135, 0.5158666372299194,
+                     0.2420644760131836],
     "sum": [80.6524429321289, 1296.57421875, 73092.3671875, 5725775.5, 462600576.0],
     "l1": [1.0764859914779663, 1.0476200580596924, 1.019629955291748, 0.9916399121284485, 0.9636499285697937],
     "lr=0.01": [1.6130489110946655, 1.5852036476135254, 1.5579628944396973, 1.5313094854354858, 1.505226731300354],
@@ -238,7 +244,8 @@ def test_fit_where_the_model_is(student, reference):
     x, y = _data(73, 12, 2, 1, "cpu")
     model = _model(*spec)
     expected = reference.fit(model, x, y, 0.1, 6)
-    r = student.call("fit", make("linear", *spec), x, y, 0.1, 6, probes=[probe("module", 0), probe("devices", True, False)],
+    r = student.call("fit", make("linear", *spec), x, y, 0.1, 6,
+                     probes=[probe("module", 0), probe("devices", True, False)],
                      expected="the losses of training on the CPU, where the model and the data are", hint=CUDA0_HINT)
     params = (r.probes["module"] or {}).get("params") or {}
     for name, want in _params(model).items():
@@ -361,10 +368,12 @@ def test_predict_device(student):
     model = _model(1, 1, 17, "cpu")
     with torch.no_grad():
         expected = model(x)
-    r = student.call("predict", make("linear", 1, 1, 17, "cpu"), x, probes=[probe("module", 0), probe("devices", True, False)],
-                     expected="outputs on the CPU, where the model and x are, though a GPU is available", hint=CUDA0_HINT)
-    checks.expect_tensor(r.value, expected, what="predict(model, x) on the CPU with a GPU available", requires_grad=False,
-                         device_hint=CUDA0_HINT)
+    r = student.call("predict", make("linear", 1, 1, 17, "cpu"), x,
+                     probes=[probe("module", 0), probe("devices", True, False)],
+                     expected="outputs on the CPU, where the model and x are, though a GPU is available",
+                     hint=CUDA0_HINT)
+    checks.expect_tensor(r.value, expected, what="predict(model, x) on the CPU with a GPU available",
+                         requires_grad=False, device_hint=CUDA0_HINT)
     for name, p in ((r.probes["module"] or {}).get("params") or {}).items():
         checks.expect(p["device"] == "cpu", "predict moved the caller's model to another device",
                       "the model still on the CPU, where it came",

@@ -38,12 +38,14 @@ WRONG: dict[str, dict[str, list[str]]] = {
         "zeros": ["def zeros(*shape):\n    return torch.zeros(*shape, dtype=torch.float64)\n"],
         "ones": ["def ones(*shape):\n    return torch.ones(*shape, dtype=torch.int64)\n"],
         "randn": ["def randn(*shape, generator=None):\n    return torch.rand(*shape, generator=generator)\n",
-                  "def randn(*shape, generator=None):\n    return torch.randn(*shape)            # ignores the generator\n"],
+                  "def randn(*shape, generator=None):\n"
+                  "    return torch.randn(*shape)            # ignores the generator\n"],
     },
     "ex02_tensor_ops": {
         "add": ["def add(a, b):\n    return a.float() + b.float()\n"],
         "mul": ["def mul(a, b):\n    return a @ b                          # matrix product\n"],
-        "matmul": ["def matmul(a, b):\n    return a * b\n", "def matmul(a, b):\n    return torch.mm(a, b)          # no batches\n"],
+        "matmul": ["def matmul(a, b):\n    return a * b\n",
+                   "def matmul(a, b):\n    return torch.mm(a, b)          # no batches\n"],
         "flatten_row": ["def flatten_row(t):\n    return t.reshape(1, -1).clone()\n",
                         "def flatten_row(t):\n    return t.flatten().unsqueeze(0).contiguous().clone()\n"],
         "to_column": ["def to_column(t):\n    return t.view(-1, 1)                 # fails on non-contiguous t\n",
@@ -53,19 +55,22 @@ WRONG: dict[str, dict[str, list[str]]] = {
     },
     "ex03_device": {
         "pick_device": ["def pick_device():\n    return torch.device('cuda')\n",
-                        "def pick_device():\n    return torch.device('cuda' if torch.cuda.is_available() else 'mps:0')\n"],
+                        "def pick_device():\n"
+                        "    return torch.device('cuda' if torch.cuda.is_available() else 'mps:0')\n"],
         "to_device": ["def to_device(t, device):\n    t.data = t.data.to(device)\n    return t\n",
                       "def to_device(t, device):\n    return t.cpu()\n"],
     },
     "ex04_autograd": {
         "grad_at": ["def grad_at(f, x):\n    xt = torch.tensor(x, requires_grad=True)\n    f(xt).backward()\n"
                     "    return xt.grad.item()                 # a float, not a tensor\n",
-                    "def grad_at(f, x):\n    h = 1e-3\n    return torch.tensor((f(torch.tensor(x + h)) - f(torch.tensor(x - h))) / (2 * h))\n"],
+                    "def grad_at(f, x):\n    h = 1e-3\n"
+                    "    return torch.tensor((f(torch.tensor(x + h)) - f(torch.tensor(x - h))) / (2 * h))\n"],
         "grad_of_sum": ["def grad_of_sum(f, xs):\n    xt = torch.tensor(xs, requires_grad=True)\n"
                         "    f(xt).mean().backward()\n    return xt.grad\n"],
         "vjp": ["def vjp(f, x, v):\n    x.requires_grad_(True)\n"
                 "    return torch.autograd.grad(outputs=f(x), inputs=x, grad_outputs=v)\n",
-                "def vjp(f, x, v):\n    xt = x.detach().requires_grad_(True)\n    f(xt).sum().backward()\n    return xt.grad\n"],
+                "def vjp(f, x, v):\n    xt = x.detach().requires_grad_(True)\n    f(xt).sum().backward()\n"
+                "    return xt.grad\n"],
     },
     "ex05_no_grad": {
         "eval_no_grad": ["def eval_no_grad(f, x):\n    return f(x).detach()\n",
@@ -76,7 +81,8 @@ WRONG: dict[str, dict[str, list[str]]] = {
                    "def detach(y):\n    return torch.tensor(y.tolist())\n"],
     },
     "ex06_grad_accumulation": {
-        "accumulated_grads": ["def accumulated_grads(f, x0, steps):\n    x = torch.tensor(float(x0), requires_grad=True)\n"
+        "accumulated_grads": ["def accumulated_grads(f, x0, steps):\n"
+                              "    x = torch.tensor(float(x0), requires_grad=True)\n"
                               "    out = []\n    for _ in range(steps):\n        f(x).backward()\n"
                               "        out.append(x.grad.item())\n        x.grad.zero_()\n    return out\n"],
         "fresh_grads": ["def fresh_grads(f, x0, steps):\n    x = torch.tensor(float(x0), requires_grad=True)\n"
@@ -182,7 +188,8 @@ def special_students(out: Path) -> list[Path]:
             while True:                     # forgot to advance the loop
                 total += ((y_pred - y_true) ** 2).mean()
         """)})
-    student("zz_memory_bomb", {"ex01_tensors.py": (ROOT / "solutions" / "ex01_tensors.py").read_text() + textwrap.dedent("""
+    solution = (ROOT / "solutions" / "ex01_tensors.py").read_text()
+    student("zz_memory_bomb", {"ex01_tensors.py": solution + textwrap.dedent("""
 
         def zeros(*shape):
             big = torch.zeros(4096, 4096, 4096)   # 256 GiB "just to be safe"

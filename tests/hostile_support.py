@@ -290,7 +290,7 @@ class DiskSampler:
             self.low = (min(self.low[0], now[0]), min(self.low[1], now[1]))
             self._stop.wait(0.1)
 
-    def __enter__(self) -> "DiskSampler":
+    def __enter__(self) -> DiskSampler:
         self._thread.start()
         return self
 
@@ -413,7 +413,7 @@ class Graded:
     by_stub: dict[str, list[dict]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path) -> "Graded":
+    def load(cls, path: Path) -> Graded:
         raw = path.read_text(encoding="utf-8")
         data = json.loads(raw)
         g = cls(data, raw, path)

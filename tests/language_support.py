@@ -10,12 +10,17 @@ Korean prose (for ``ko``) or contain no Hangul at all (for ``en``).
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: English words that only prose uses: one of these left in a Korean message is an untranslated phrase
-STOPWORDS = frozenset("""
+STOPWORDS = _words("""
 a an the is are was were be been being of to in on at for from with without and or not no nor but if
 then than into onto only each every one two it its this that these those your you should must can
 cannot could would will has have had got returned return expected hint result results value values
@@ -23,13 +28,13 @@ wrong right instead before after again still yet also because so do does did use
 makes when where which what while until there their they them here how why all any some same other
 another too very just more less most least like as by about over under between per tensor tensors
 gradient gradients call called calls function functions input inputs output outputs given gives
-""".split())
+""")
 
-CODE_WORDS = frozenset("""
+CODE_WORDS = _words("""
 torch numpy np dtype dtypes float int bool str list tuple dict None True False NaN nan inf cpu cuda mps
 meta device shape grad requires_grad grad_fn backward step zero_grad item detach clone view reshape
 squeeze unsqueeze contiguous python Python MSE MSELoss SGD Linear nn optim autograd no_grad eval train
-""".split())
+""")
 
 _CODEISH = re.compile(r"`[^`]*`|\S*[._()\[\]{}=<>@*+/\\|:;,#'\"0-9-]\S*")
 

@@ -11,9 +11,9 @@ import sys
 from collections import Counter
 
 import pytest
-
 from corpus_support import grader_lines, solution_lines, splice, variants
 from language_support import english_prose, hangul
+
 from torchdrill.messages import Feedback, Msg
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3000)]   # one batch grades the whole corpus (minutes)
@@ -100,7 +100,8 @@ KINDS = {
 
 def test_each_named_kind_has_right_and_wrong_variants():
     have = {(f"{v.chapter}.{v.stub}", v.kind, v.label) for v in VARIANTS}
-    missing = [f"{kind}: {stub} {sort}_{label}" for kind, stubs in KINDS.items() for stub, (rights, wrongs) in stubs.items()
+    missing = [f"{kind}: {stub} {sort}_{label}"
+               for kind, stubs in KINDS.items() for stub, (rights, wrongs) in stubs.items()
                for sort, labels in (("right", rights), ("wrong", wrongs)) for label in labels
                if (stub, sort, label) not in have]
     assert not missing, missing

@@ -16,9 +16,9 @@ import os
 import shutil
 from pathlib import Path
 
+import hostile_support as hs
 import pytest
 
-import hostile_support as hs
 from torchdrill import fsutil, safe_text
 from torchdrill.state import RunState, assign_names
 from torchdrill.submission import display_name, stage
@@ -35,7 +35,7 @@ DEEP_SOURCES = {
 }
 
 
-def _stage(src: Path, into: Path) -> "object":
+def _stage(src: Path, into: Path) -> object:
     into.mkdir(exist_ok=True)
     params = inspect.signature(stage).parameters
     if "stubs_by_chapter" in params:
@@ -123,12 +123,12 @@ def _result(name: str, message: str = "", note: str = ""):
 def test_gradebook_csv_has_no_formula_cell():
     from torchdrill.render.gradebook import gradebook_csv
 
-    text = gradebook_csv([_result(n) for n in FORMULA_NAMES + ["alice"]],
+    text = gradebook_csv([_result(n) for n in [*FORMULA_NAMES, "alice"]],
                          [f"{CHAPTER}.eval_no_grad", f"{CHAPTER}.detach"])
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == len(FORMULA_NAMES) + 2
     assert safe_text.formula_cells(rows) == []
-    assert sorted(r[0].lstrip("'") for r in rows[1:]) == sorted(FORMULA_NAMES + ["alice"])
+    assert sorted(r[0].lstrip("'") for r in rows[1:]) == sorted([*FORMULA_NAMES, "alice"])
 
 
 @pytest.mark.parametrize("esc", ESCAPES)
@@ -162,7 +162,7 @@ def test_report_and_feedback_escape_hostile_names_and_fit_long_ones(tmp_path):
     for f in files.feedback:
         if f.suffix == ".html":
             assert "<img src=x" not in f.read_text(encoding="utf-8")
-    assert not [p for p in tmp_path.rglob("*.tmp")]
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 # ============================================================================ names (part 3)

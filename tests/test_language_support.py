@@ -3,8 +3,8 @@ identifiers, numbers and the student's own text through."""
 from __future__ import annotations
 
 import pytest
-
 from language_support import english_prose, hangul
+
 from torchdrill.messages import Feedback, Frame, code, msg
 
 

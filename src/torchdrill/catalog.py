@@ -30,8 +30,8 @@ import ast
 import io
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from .i18n import DOMAIN, LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE
 
@@ -57,7 +57,7 @@ def _text(node: ast.expr | None) -> str | None:
     it has words to translate."""
     text = None
     if isinstance(node, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in node.values):
-        text = "".join(v.value for v in node.values)
+        text = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
     elif isinstance(node, ast.Constant) and isinstance(node.value, str):
         text = node.value
     if not text or not any(c.isalpha() for c in re.sub(r"\{[^{}]*\}", "", text)):
@@ -65,16 +65,17 @@ def _text(node: ast.expr | None) -> str | None:
     return text
 
 
-def _alternatives(node: ast.expr) -> Iterator[ast.expr]:
-    """The literal texts a message argument may be: ``hint or "default"``, ``"a" if c else "b"``."""
+def _alternatives(node: ast.expr) -> Iterator[tuple[ast.expr, str]]:
+    """The literal texts a message argument may be, with their nodes: ``hint or "default"``,
+    ``"a" if c else "b"``."""
     if isinstance(node, ast.BoolOp):
         for value in node.values:
             yield from _alternatives(value)
     elif isinstance(node, ast.IfExp):
         yield from _alternatives(node.body)
         yield from _alternatives(node.orelse)
-    elif _text(node):
-        yield node
+    elif text := _text(node):
+        yield node, text
 
 
 def messages_in_source(source: str | bytes, filename: str = "<string>") -> Iterator[tuple[int, str, Message]]:
@@ -92,21 +93,21 @@ def messages_in_source(source: str | bytes, filename: str = "<string>") -> Itera
                     one, many = _text(node.args[0]), _text(node.args[1])
                     if one and many:
                         found.append((node.lineno, node.col_offset, name, (one, many)))
-                elif node.args and _text(node.args[0]):
-                    found.append((node.lineno, node.col_offset, name, _text(node.args[0])))
+                elif node.args and (text := _text(node.args[0])):
+                    found.append((node.lineno, node.col_offset, name, text))
                 continue
             parts = [node.args[i] for i in FEEDBACK_POSITIONAL.get(name, ()) if i < len(node.args)]
             parts += [kw.value for kw in node.keywords if kw.arg in FEEDBACK_KEYWORDS]
             for part in parts:
-                for literal in _alternatives(part):
-                    found.append((literal.lineno, literal.col_offset, name, _text(literal)))
+                for literal, text in _alternatives(part):
+                    found.append((literal.lineno, literal.col_offset, name, text))
     for line, _col, name, message in sorted(found, key=lambda f: (f[0], f[1])):
         yield line, name, message
 
 
-def extract(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int, str, Message, list[str]]]:
+def extract(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int, str | None, Message, list[str]]]:
     """A Babel extraction method (``method_map=[("**.py", "torchdrill.catalog:extract")]``)."""
-    for line, name, message in messages_in_source(fileobj.read(), getattr(fileobj, "name", "<string>")):
+    for line, _name, message in messages_in_source(fileobj.read(), getattr(fileobj, "name", "<string>")):
         yield line, ("ngettext" if isinstance(message, tuple) else None), message, []
 
 
@@ -118,7 +119,7 @@ def msgids(paths: Iterable[Path]) -> dict[str, list[str]]:
         for file in files:
             if "__pycache__" in file.parts:
                 continue
-            for line, _name_, message in messages_in_source(file.read_bytes(), str(file)):
+            for line, _name, message in messages_in_source(file.read_bytes(), str(file)):
                 key = message[0] if isinstance(message, tuple) else message
                 out.setdefault(key, []).append(f"{file}:{line}")
     return out
@@ -133,13 +134,14 @@ def read_mo(data: bytes) -> dict[str, str]:
     out: dict[str, str] = {}
     for m in babel_read_mo(io.BytesIO(data)):
         key = m.id if isinstance(m.id, str) else "\0".join(m.id)
-        out[key] = m.string if isinstance(m.string, str) else "\0".join(m.string)
+        out[key] = m.string if isinstance(m.string, str) else "\0".join(m.string or ())
     return out
 
 
 def subset_mo(data: bytes, keep: Iterable[str]) -> bytes:
     """The same catalog with only the ids in ``keep`` (and the header)."""
-    from babel.messages.mofile import read_mo as babel_read_mo, write_mo as babel_write_mo
+    from babel.messages.mofile import read_mo as babel_read_mo
+    from babel.messages.mofile import write_mo as babel_write_mo
 
     wanted = set(keep)
     catalog = babel_read_mo(io.BytesIO(data))
@@ -180,11 +182,13 @@ def extract_catalog(project_root: Path):
     method_map = [("**.py", "torchdrill.catalog:extract")]
     for root in source_roots(project_root):
         base = Path(project_root).resolve()
-        for filename, lineno, message, comments, context in extract_from_dir(
+        for filename, _lineno, message, comments, context in extract_from_dir(
                 str(root), method_map, directory_filter=lambda d: "__pycache__" not in d):
             path = (root / filename).resolve()
             shown = str(path.relative_to(base)) if path.is_relative_to(base) else filename
-            template.add(message, None, [(shown, None)], auto_comments=comments, context=context)
+            # no line number: the catalogs do not churn when code moves (Babel's annotation wants an int)
+            template.add(message, None, [(shown, None)],  # type: ignore[list-item]
+                         auto_comments=comments, context=context)
     return template
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import gettext
 import locale as _locale
 import os
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 DOMAIN = "torchdrill"
@@ -18,12 +19,12 @@ LANGUAGES = ("ko", "en")
 SOURCE_LANGUAGE = "en"      # the language of the message ids
 
 
-@lru_cache(maxsize=None)
+@cache
 def translation(lang: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang], fallback=True)
 
 
-def gettext_for(lang: str):
+def gettext_for(lang: str) -> Callable[[str], str]:
     """The ``_`` function for one language."""
     return translation(lang).gettext
 

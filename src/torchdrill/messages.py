@@ -20,12 +20,13 @@ Nothing here imports torch: results, renderers and the batch driver stay light.
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Union
+from typing import Any, Union
 
 from .i18n import gettext_for
 
-Verbatim = Union[str, int, float, bool, None, list, tuple]
+Verbatim = str | int | float | bool | None | list[Any] | tuple[Any, ...]
 Param = Union["Msg", Verbatim]
 Part = Union["Msg", str, None]
 
@@ -88,7 +89,7 @@ class Msg:
         return data
 
     @classmethod
-    def from_data(cls, data: Any) -> "Msg":
+    def from_data(cls, data: Any) -> Msg:
         """The inverse of :meth:`to_data`; a bare string (an older result) is a message id."""
         if isinstance(data, str):
             return cls(data)
@@ -183,7 +184,7 @@ def _param_from_data(value: Any) -> Param:
         return Msg.from_data(value)
     if isinstance(value, list):
         return tuple(_param_from_data(v) for v in value)
-    return value
+    return _freeze(value)          # JSON's str, int, float, bool or None: as it is
 
 
 # ----------------------------------------------------------------------------- feedback
@@ -214,7 +215,7 @@ class Feedback:
 
     @classmethod
     def of(cls, summary: Part, expected: Part = None, got: Part = None, hint: Part = None, *,
-           trace: Iterable[Frame] = (), details: Iterable[Part] = ()) -> "Feedback":
+           trace: Iterable[Frame] = (), details: Iterable[Part] = ()) -> Feedback:
         return cls(as_msg(summary) or Msg(""), as_msg(expected), as_msg(got), as_msg(hint), tuple(trace),
                    tuple(m for m in map(as_msg, details) if m is not None))
 
@@ -239,7 +240,7 @@ class Feedback:
         yield from self.details
         yield from (p for p in (self.expected, self.got, self.hint) if p is not None)
 
-    def with_call(self, expected: Part, hint: Part) -> "Feedback":
+    def with_call(self, expected: Part, hint: Part) -> Feedback:
         """The same feedback, saying what the call should have returned (a crash teaches too)."""
         return Feedback(self.summary, as_msg(expected) or self.expected,
                         Msg("the exception above") if as_msg(expected) else self.got,
@@ -258,7 +259,7 @@ class Feedback:
         return data
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> "Feedback":
+    def from_data(cls, data: Mapping[str, Any]) -> Feedback:
         def part(name: str) -> Msg | None:
             return Msg.from_data(data[name]) if data.get(name) is not None else None
         return cls(Msg.from_data(data.get("summary", "")), part("expected"), part("got"), part("hint"),

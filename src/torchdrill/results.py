@@ -46,7 +46,7 @@ class CheckResult:
     title_id: str = ""      # the title as a message id (English): renders ``title`` in any language
     feedback: Feedback | None = None   # ``message`` as data: renders it in any language
 
-    def localized(self, lang: str) -> "CheckResult":
+    def localized(self, lang: str) -> CheckResult:
         """The same check with its title and message in ``lang`` (from the stored structure)."""
         title = Msg(self.title_id).render(lang) if self.title_id else self.title
         message = self.feedback.render(lang) if self.feedback is not None else self.message
@@ -59,7 +59,7 @@ class CheckResult:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "CheckResult":
+    def from_dict(cls, d: dict[str, Any]) -> CheckResult:
         names = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in d.items() if k in names}
         values["outcome"] = Outcome(d["outcome"])
@@ -104,7 +104,7 @@ class SubmissionResult:
             out[c.qualname] = round(out.get(c.qualname, 0.0) + c.score, 6)
         return out
 
-    def localized(self, lang: str) -> "SubmissionResult":
+    def localized(self, lang: str) -> SubmissionResult:
         """The same result read in ``lang``: every title, message and note rendered again from the
         stored structure (nothing is graded again)."""
         notes = tuple(m.render(lang) for m in self.note_msgs) if self.note_msgs else self.notes
@@ -120,7 +120,7 @@ class SubmissionResult:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "SubmissionResult":
+    def from_dict(cls, d: dict[str, Any]) -> SubmissionResult:
         checks = tuple(CheckResult.from_dict(c) for c in d.get("checks", ()))
         return cls(
             submission=d["submission"], checks=checks, device=d.get("device", "cpu"),

@@ -22,8 +22,21 @@ from . import checks
 from .feedback import StudentProblem, WrongAnswer, wrong
 from .student import Returned, Student
 
-__all__ = ["check", "checks", "code", "function", "make", "msg", "N_", "probe", "Returned", "Student",
-           "StudentProblem", "WrongAnswer", "wrong"]
+__all__ = [
+    "N_",
+    "Returned",
+    "Student",
+    "StudentProblem",
+    "WrongAnswer",
+    "check",
+    "checks",
+    "code",
+    "function",
+    "make",
+    "msg",
+    "probe",
+    "wrong",
+]
 
 
 def check(stub: str, title: str, *, visible: bool = False, weight: float = 1.0) -> pytest.MarkDecorator:

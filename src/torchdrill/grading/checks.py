@@ -8,15 +8,17 @@ only, in the trusted process, and the message names the worst element.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 
-from ..sandbox import wire
 from ..messages import N_, Msg, Part, as_msg, code, msg
+from ..sandbox import wire
 from .feedback import wrong
 
-_storage_ptr = torch._C.StorageBase.data_ptr          # immutable C types: cannot be monkeypatched
+# immutable C types: cannot be monkeypatched
+_storage_ptr = torch._C.StorageBase.data_ptr  # type: ignore[attr-defined]  # torch's stubs lack StorageBase.data_ptr
 _untyped_storage = torch._C.TensorBase.untyped_storage
 
 
@@ -65,7 +67,7 @@ def shares_memory(a: Any, b: Any) -> bool:
         return False
     if a.numel() == 0 or b.numel() == 0 or a.device != b.device:
         return False
-    return _storage_ptr(_untyped_storage(a)) == _storage_ptr(_untyped_storage(b))
+    return bool(_storage_ptr(_untyped_storage(a)) == _storage_ptr(_untyped_storage(b)))
 
 
 def expect_type(got: Any, kind: type, *, what: Part, hint: Part = None) -> None:
@@ -89,8 +91,8 @@ def expect_tensor(
     expected: torch.Tensor,
     *,
     what: Part = None,
-    dtype: torch.dtype | None | bool = True,
-    device: torch.device | str | None | bool = True,
+    dtype: torch.dtype | bool | None = True,
+    device: torch.device | str | bool | None = True,
     requires_grad: bool | None = None,
     shares_with: torch.Tensor | None = None,
     copy_of: torch.Tensor | None = None,
@@ -119,13 +121,13 @@ def expect_tensor(
         raise wrong(msg("{what} has the wrong shape.", what=what), code(str(tuple(expected.shape))),
                     code(str(tuple(got.shape))), hint)
     want_dtype = expected.dtype if dtype is True else dtype
-    if want_dtype not in (None, False) and got.dtype != want_dtype:
+    if isinstance(want_dtype, torch.dtype) and got.dtype != want_dtype:       # not None, not False
         raise wrong(msg("{what} has the wrong dtype.", what=what), code(_dt(want_dtype)), code(_dt(got.dtype)),
                     dtype_hint or _dtype_hint(want_dtype, got.dtype) or hint)
     want_device = expected.device if device is True else device
     if want_device not in (None, False):
         want_device = torch.device(want_device)
-        if got.device.type != want_device.type or (want_device.index is not None and got.device.index != want_device.index):
+        if got.device.type != want_device.type or (want_device.index not in (None, got.device.index)):
             raise wrong(msg("{what} is on the wrong device.", what=what), code(str(want_device)), code(str(got.device)),
                         device_hint or "create or move the result onto the device the input is on (x.device)")
     if requires_grad is not None and bool(got.requires_grad) != requires_grad:
@@ -138,8 +140,8 @@ def expect_tensor(
     if shares_with is not None and not shares_memory(got, shares_with):
         raise wrong(msg("{what} should share memory with the input (a view), but it is a copy.", what=what),
                     "the same storage as the input", "a new copy of the data",
-                    share_hint or "use an operation that returns a view (view, squeeze, detach, from_numpy) "
-                                    "instead of one that copies (clone, reshape of a non-contiguous tensor, torch.tensor)")
+                    share_hint or "use an operation that returns a view (view, squeeze, detach, from_numpy) instead "
+                                    "of one that copies (clone, reshape of a non-contiguous tensor, torch.tensor)")
     if copy_of is not None and shares_memory(got, copy_of):
         raise wrong(msg("{what} shares memory with the input, but a new tensor is due.", what=what),
                     "a new tensor", "a view of the input",
@@ -175,7 +177,8 @@ def expect_close(got: torch.Tensor, expected: torch.Tensor, *, what: Part, rtol:
     except AssertionError:
         pass
     if g.numel() == 1:
-        raise wrong(msg("{what} has the wrong value.", what=what), code(_num(e.reshape(()))), code(_num(g.reshape(()))), hint)
+        raise wrong(msg("{what} has the wrong value.", what=what), code(_num(e.reshape(()))),
+                    code(_num(g.reshape(()))), hint)
     diff = (g.double() - e.double()).abs() if (e.is_floating_point() or g.is_floating_point()) else \
         (g.to(torch.int64) - e.to(torch.int64)).abs().double()
     diff = torch.where(torch.isnan(diff), torch.full_like(diff, math.inf), diff)
@@ -223,7 +226,7 @@ def expect_floats(got: Any, expected: Sequence[float], *, what: Part, rtol: floa
                     describe(got), hint)
     if len(got) != len(expected):
         raise wrong(msg("{what} has the wrong length.", what=what), code(len(expected)), code(len(got)), hint)
-    for i, (g, e) in enumerate(zip(got, expected)):
+    for i, (g, e) in enumerate(zip(got, expected, strict=True)):
         if type(g) is not float:
             raise wrong(msg("{what}[{i}] should be a Python float.", what=what, i=i), code("float"), describe(g),
                         "a 0-dim tensor is not a float: call .item() on it" if type(g) is torch.Tensor else hint)

@@ -11,7 +11,7 @@ import contextvars
 import signal as _signal
 from typing import Any
 
-from ..messages import GRADER_ERROR, N_, Feedback, Frame, Msg, Part, msg
+from ..messages import N_, Feedback, Frame, Msg, Part, msg
 from ..results import Outcome
 
 _lang: contextvars.ContextVar[str] = contextvars.ContextVar("torchdrill_lang", default="en")
@@ -58,12 +58,12 @@ def wrong(summary: Part, expected: Part = None, got: Part = None, hint: Part = N
 
 # ----------------------------------------------------------------------------- call outcomes
 
-def _frames(error: dict) -> tuple[Frame, ...]:
+def _frames(error: dict[str, Any]) -> tuple[Frame, ...]:
     return tuple(Frame(fr.get("line", "?"), str(fr.get("func", "?")), str(fr.get("code", "")))
                  for fr in (error.get("frames") or []) if type(fr) is dict)
 
 
-def _exc(error: dict) -> str:
+def _exc(error: dict[str, Any]) -> str:
     """The exception the student's code raised, verbatim (their words, never translated)."""
     text = str(error.get("message", "")).strip()
     if len(text) > 400:   # enough to read; not a channel to smuggle out what the process held
@@ -81,12 +81,12 @@ _EXIT_HINTS = {
 }
 
 
-def _exit_hint(error: dict) -> Msg | None:
+def _exit_hint(error: dict[str, Any]) -> Msg | None:
     hint = _EXIT_HINTS.get(str(error.get("exc_type", "")).rsplit(".", 1)[-1])
     return Msg(hint) if hint else None
 
 
-def _raised(err: dict, func: str, module: str, limits: Any) -> StudentProblem:
+def _raised(err: dict[str, Any], func: str, module: str, limits: Any) -> StudentProblem:
     if "File too large" in _exc(err):
         return StudentProblem(Outcome.CRASHED, msg(
             "{func} printed more than {mb} MB of output and was stopped.", func=func, mb=limits.file_mb))
@@ -94,7 +94,7 @@ def _raised(err: dict, func: str, module: str, limits: Any) -> StudentProblem:
         msg("{func} raised {exc}", func=func, exc=_exc(err)), hint=_exit_hint(err), trace=_frames(err)))
 
 
-def _import_failed(err: dict, func: str, module: str, limits: Any) -> StudentProblem:
+def _import_failed(err: dict[str, Any], func: str, module: str, limits: Any) -> StudentProblem:
     if "File too large" in _exc(err):
         return _raised(err, func, module, limits)
     kind = str(err.get("exc_type", ""))
