@@ -133,6 +133,7 @@ class _Snapshot:
         self.module_names, self.modules = tuple(saved), tuple(saved.values())
         self.sys_modules = sys.modules
         self.modules_tag: int | None = None
+        self.module_name_set = frozenset(self.module_names)
         self.restore()                       # nothing to put back: finds and remembers the tags
 
     def restore(self) -> None:
@@ -168,6 +169,23 @@ class _Snapshot:
                         pass
             self.tags[i] = None if changed else tag
 
+    def register(self, name: str, module: types.ModuleType) -> None:
+        """``sys.modules[name] = module`` for the student's module, by trusted code: when the entries
+        of sys.modules were as saved just before, they still are after (so the check after the
+        call is not a full one for this alone).  The earlier call's module is kept alive until the
+        tag is read, so that no finalizer of the student's runs in between (it runs after, and any
+        change it makes is seen by the next check)."""
+        modules = sys.modules
+        if modules is not self.sys_modules or _version is None or name in self.module_name_set:
+            modules[name] = module
+            return
+        verified = _version(modules) == self.modules_tag
+        old = modules.get(name)
+        modules[name] = module
+        if verified:
+            self.modules_tag = _version(modules)
+        del old
+
 
 _MISSING = object()
 
@@ -193,6 +211,7 @@ def prepare() -> None:
     freeze the collector's view of every object that exists now (a child's collections then never
     walk, and so never write to, the pages it shares with the zygote)."""
     global _prepared
+    kit.neutralise_torch()           # finds torch's global hook tables while no student code has run
     _prepared = _Prepared()
     gc.freeze()
 
@@ -272,6 +291,7 @@ class _Module:
     def __init__(self, path: str, name: str):
         self.path, self.name, self.filename = path, name, os.path.basename(path)
         self.text = ""
+        self.lines: list[str] = []
         self.code: types.CodeType | None = None
         self.load_error: dict | None = None
 
@@ -280,6 +300,7 @@ class _Module:
             source = f.read()
         try:
             self.text = source.decode("utf-8")
+            self.lines = self.text.splitlines()
         except UnicodeDecodeError as exc:
             self.load_error = {"status": "import_error", "exc_type": "UnicodeDecodeError",
                                "message": f"the file is not UTF-8 text (byte {exc.start})", "frames": []}
@@ -437,10 +458,10 @@ class Session:
         m = self.modules.get(str(req.get("module") or self.first)) or self.modules[self.first]
         if m.load_error is not None:
             return dict(m.load_error)
-        lines = m.text.splitlines()
+        lines = m.lines
         module = types.ModuleType(m.name)
         module.__file__ = m.filename
-        sys.modules[m.name] = module
+        self.snapshot.register(m.name, module)
         try:
             _unblock_signals()
             exec(m.code, module.__dict__)

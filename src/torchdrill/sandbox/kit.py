@@ -451,11 +451,16 @@ def neutralise_torch() -> None:
         torch._C._pop_torch_dispatch_stack(None)
     from torch.nn.modules import module as nn_module
 
-    for name in dir(nn_module):
-        if name.startswith("_global_"):
-            hooks = getattr(nn_module, name)
-            if isinstance(hooks, dict):
-                hooks.clear()
+    global _GLOBAL_HOOKS
+    if _GLOBAL_HOOKS is None:      # torch's own names, found once (in the zygote, before any student code)
+        _GLOBAL_HOOKS = tuple(name for name in dir(nn_module) if name.startswith("_global_"))
+    for name in _GLOBAL_HOOKS:
+        hooks = getattr(nn_module, name, None)
+        if isinstance(hooks, dict):
+            hooks.clear()
+
+
+_GLOBAL_HOOKS: tuple[str, ...] | None = None
 
 
 def probe(name: str, *params) -> dict:
