@@ -25,6 +25,7 @@ import pytest
 from ..results import Outcome
 from ..messages import GRADER_ERROR, Feedback
 from .feedback import StudentProblem, WrongAnswer, set_language
+from .refcache import CachedReference
 from .student import Budget, Student
 
 MARK = "torchdrill"
@@ -111,7 +112,8 @@ class GradingPlugin:
         chapter = chapter_of(request.module.__name__)
         if self.solutions_dir is None:
             pytest.skip("no reference solutions here")
-        return load_reference(self.solutions_dir / f"{chapter}.py")
+        path = self.solutions_dir / f"{chapter}.py"
+        return CachedReference(load_reference(path), path)
 
     @pytest.fixture
     def device(self):
