@@ -63,7 +63,7 @@ def test_a_hit_trains_the_callers_model_like_the_call(reference):
     for _ in range(3):
         model = _model()
         assert cached.fit(model, x, y) == want
-        for p, q in zip(model.parameters(), want_model.parameters()):
+        for p, q in zip(model.parameters(), want_model.parameters(), strict=True):
             assert torch.equal(p, q) and torch.equal(p.grad, q.grad)
     assert refcache.stats["hit"] == 2
 

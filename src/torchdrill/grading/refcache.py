@@ -16,10 +16,11 @@ left them in (``fit`` trains the caller's model in place) and the generators whe
 them.  A function is served from the cache only when that replay was checked on its first call
 (the arguments after the replay have the same digest as after the real call, the same tensor
 objects, and the result shares no memory with them), and once one of its calls took
-:data:`CHEAP_SECONDS` or more; otherwise it is simply called every time.  Anything not plain data (a function, a
-student's object, a CUDA tensor, a tensor with hooks) is a plain call too, and so is a call that
-something global would see (torch function or dispatch modes, global module or saved-tensor hooks).  The reference is deterministic on the CPU
-for the same inputs and generator states, so a hit returns exactly what the call would.
+:data:`CHEAP_SECONDS` or more; otherwise it is simply called every time.  Anything not plain
+data (a function, a student's object, a CUDA tensor, a tensor with hooks) is a plain call too, and
+so is a call that something global would see (torch function or dispatch modes, global module or
+saved-tensor hooks).  The reference is deterministic on the CPU for the same inputs and generator
+states, so a hit returns exactly what the call would.
 """
 from __future__ import annotations
 
@@ -228,7 +229,7 @@ def _shares_memory(result: Any, tensors: list) -> bool:
 
 
 class _Entry:
-    __slots__ = ("result", "after", "state")
+    __slots__ = ("after", "result", "state")
 
     def __init__(self, result, after, state) -> None:
         self.result, self.after, self.state = result, after, state
@@ -291,7 +292,7 @@ def _cached_call(fid: tuple, fn, args: tuple, kwargs: dict):
         after.add(args)
         after.add(kwargs)
         same_objects = len(after.tensors) == len(before.tensors) and all(
-            a is b for a, b in zip(after.tensors, before.tensors))
+            a is b for a, b in zip(after.tensors, before.tensors, strict=True))
         mutated = after.hexdigest() != before.hexdigest()
         state_after = _global_state()
         changed_state = _global_key(state_after) != key[2]

@@ -141,7 +141,7 @@ class _Snapshot:
         if _version is None or modules is not self.sys_modules or _version(modules) != self.modules_tag:
             tag = _version(modules) if _version is not None else None
             if any(map(operator.is_not, map(modules.get, self.module_names), self.modules)):   # C loop
-                for name, mod in zip(self.module_names, self.modules):
+                for name, mod in zip(self.module_names, self.modules, strict=True):
                     if modules.get(name) is not mod:
                         modules[name] = mod
                 tag = None                   # changed just now: verified again next time
