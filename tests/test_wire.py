@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import io
+import time
+import tracemalloc
 
 import numpy as np
 import pytest
 import torch
 
-from torchdrill.sandbox import wire
+from torchdrill.sandbox import codec, wire
 
 
 def roundtrip(value):
@@ -68,11 +70,6 @@ def test_validate_rejects_what_the_harness_never_writes(bad):
 # (issue 11, part 2): a result a child wrote is refused within a small time and memory, whatever it
 # claims.  The byte format itself cannot inflate or share (tests/test_codec.py); what it decodes to
 # is then validated under one budget per record.
-
-import time
-import tracemalloc
-
-from torchdrill.sandbox import codec
 
 FAST_SECONDS = 0.5          # generous for a loaded CI machine; the refusals take milliseconds
 SMALL_MEMORY = 16 << 20

@@ -18,6 +18,10 @@ import importlib.util
 import os
 import socket
 import sys
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from .client import Sandbox
 
 KINDS = ("auto", "full", "portable")
 ENV = "TORCHDRILL_SANDBOX"
@@ -49,12 +53,14 @@ def resolve(kind: str | None = None) -> str:
     return kind
 
 
-def sandbox_class(kind: str):
-    """The class for a resolved kind (imported only when chosen)."""
+def sandbox_class(kind: str) -> type[Sandbox]:
+    """The class for a resolved kind (imported only when chosen).  Callers type what it builds as a
+    :class:`~torchdrill.sandbox.client.Sandbox`: the portable one has the same public interface (it
+    is not a subclass)."""
     if kind == "portable":
         from .portable import PortableSandbox
 
-        return PortableSandbox
+        return cast("type[Sandbox]", PortableSandbox)
     from .client import Sandbox
 
     return Sandbox

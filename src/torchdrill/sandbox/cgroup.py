@@ -64,7 +64,7 @@ class Group:
     def remove(self) -> None:
         """Remove the groups once their processes are gone (retries briefly: the kernel frees
         a dead task's charge a moment after its parent reaped it)."""
-        for d in {self.memory_dir, self.pids_dir} - {None}:
+        for d in {d for d in (self.memory_dir, self.pids_dir) if d is not None}:
             for _ in range(50):
                 try:
                     os.rmdir(d)
@@ -107,7 +107,7 @@ class Controller:
         return Group(mem, pid_dir, self.v2)
 
     def close(self) -> None:
-        for root in {self.memory_root, self.pids_root} - {None}:
+        for root in {r for r in (self.memory_root, self.pids_root) if r is not None}:
             try:
                 for entry in os.listdir(root):
                     if entry.startswith("child-"):
@@ -211,7 +211,7 @@ def _read(path: str) -> str:
         return ""
 
 
-def _write(path: str, value, optional: bool = False) -> None:
+def _write(path: str, value: int | str, optional: bool = False) -> None:
     try:
         with open(path, "w") as f:
             f.write(str(value))

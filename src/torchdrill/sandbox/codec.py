@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import json
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:                 # imported where used: ``import torchdrill.sandbox.codec`` stays cheap
+    import torch
 
 MAGIC = b"TD1"
 _LEN = struct.Struct("<Q")
@@ -35,6 +38,10 @@ _DTYPES = ("float32", "float64", "float16", "bfloat16", "complex64", "complex128
            "int8", "uint8", "bool", "uint16", "uint32", "uint64")
 
 
+#: A storage read back: its bytes (on the device asked for), or ("meta", size) for a meta tensor's.
+_Stored: TypeAlias = "torch.UntypedStorage | tuple[str, int]"
+
+
 class CodecError(ValueError):
     """The bytes are not what :func:`encode` writes, or over the caller's limits."""
 
@@ -43,17 +50,17 @@ class CodecError(ValueError):
 
 def encode(value: Any) -> bytes:
     """Plain data → bytes.  Raises ``TypeError`` for anything that is not plain data."""
-    storages: list = []
+    storages: list[torch.UntypedStorage] = []
     index: dict[int, int] = {}
     header = {"v": _enc(value, storages, index)}
     blobs = []
-    table = []
+    table: list[dict[str, int | str]] = []
     for st in storages:
         dev = st.device
         if dev.type == "meta":
             table.append({"n": int(st.nbytes()), "dev": "meta"})
             continue
-        cpu = st if dev.type == "cpu" else st.cpu()
+        cpu = st if dev.type == "cpu" else st.cpu()  # type: ignore[no-untyped-call]  # unannotated in torch
         raw = _storage_bytes(cpu)
         table.append({"n": len(raw), "dev": str(dev)})
         blobs.append(raw)
@@ -62,7 +69,7 @@ def encode(value: Any) -> bytes:
     return b"".join([MAGIC, _LEN.pack(len(head)), head, *blobs])
 
 
-def _storage_bytes(st) -> bytes:
+def _storage_bytes(st: torch.UntypedStorage) -> bytes:
     import torch
 
     n = st.nbytes()
@@ -72,7 +79,7 @@ def _storage_bytes(st) -> bytes:
     return flat.numpy().tobytes()
 
 
-def _enc(v: Any, storages: list, index: dict) -> Any:
+def _enc(v: Any, storages: list[torch.UntypedStorage], index: dict[int, int]) -> Any:
     import torch
 
     t = type(v)
@@ -101,7 +108,7 @@ def _enc(v: Any, storages: list, index: dict) -> Any:
     raise TypeError(f"not plain data: {t.__module__}.{t.__qualname__}")
 
 
-def _enc_tensor(v, storages: list, index: dict) -> dict:
+def _enc_tensor(v: torch.Tensor, storages: list[torch.UntypedStorage], index: dict[int, int]) -> dict[str, Any]:
     import torch
 
     dtype = str(v.dtype).replace("torch.", "")
@@ -145,10 +152,10 @@ def decode(data: bytes, *, max_bytes: int = 64 << 20, max_header: int = 8 << 20,
         raise CodecError("nested too deeply") from None
 
 
-def _storages(table: list, data: bytes, pos: int, map_device: str | None) -> list:
+def _storages(table: list[Any], data: bytes, pos: int, map_device: str | None) -> list[_Stored]:
     import torch
 
-    out = []
+    out: list[_Stored] = []
     for entry in table:
         if type(entry) is not dict or type(entry.get("n")) is not int or type(entry.get("dev")) is not str:
             raise CodecError("bad storage entry")
@@ -163,10 +170,10 @@ def _storages(table: list, data: bytes, pos: int, map_device: str | None) -> lis
         buf = bytearray(data[pos:pos + size])
         pos += size
         try:
-            st = torch.frombuffer(buf, dtype=torch.uint8).untyped_storage() if size else torch.UntypedStorage(0)
+            st = torch.frombuffer(buf, dtype=torch.uint8).untyped_storage() if size else _empty_storage()
             target = map_device or dev
             if target != "cpu":
-                st = st.to(device=torch.device(target)) if hasattr(st, "to") else st.cuda()
+                st = st.to(device=torch.device(target))   # every torch this engine supports (>= 2.10) has it
         except (RuntimeError, ValueError, TypeError) as exc:
             raise CodecError(f"bad storage: {type(exc).__name__}") from None
         out.append(st)
@@ -175,7 +182,7 @@ def _storages(table: list, data: bytes, pos: int, map_device: str | None) -> lis
     return out
 
 
-def _dec(v: Any, storages: list, depth: int) -> Any:
+def _dec(v: Any, storages: list[_Stored], depth: int) -> Any:
     t = type(v)
     if v is None or t in (bool, int, float, str):
         return v
@@ -195,7 +202,7 @@ def _dec(v: Any, storages: list, depth: int) -> Any:
     if kind == "tuple":
         return tuple(_dec(x, storages, depth + 1) for x in _list(v.get("items")))
     if kind == "dict":
-        out = {}
+        out: dict[Any, Any] = {}
         for pair in _list(v.get("items")):
             if type(pair) is not list or len(pair) != 2:
                 raise CodecError("bad dict item")
@@ -225,7 +232,7 @@ def _dec(v: Any, storages: list, depth: int) -> Any:
     raise CodecError("unknown marker")
 
 
-def _dec_tensor(v: dict, storages: list):
+def _dec_tensor(v: dict[str, Any], storages: list[_Stored]) -> torch.Tensor:
     import torch
 
     i = v.get("s")
@@ -238,7 +245,7 @@ def _dec_tensor(v: dict, storages: list):
         raise CodecError("bad tensor geometry")
     st = storages[i]
     try:
-        if type(st) is tuple:          # a meta tensor: no data, only its geometry
+        if isinstance(st, tuple):      # a meta tensor: no data, only its geometry
             t = torch.empty_strided(shape, stride, dtype=dtype, device="meta")
         else:
             t = torch.empty(0, dtype=dtype, device=st.device)
@@ -250,18 +257,25 @@ def _dec_tensor(v: dict, storages: list):
     return t
 
 
-def _dtype(name: Any):
+def _dtype(name: Any) -> torch.dtype:
     import torch
 
     if name not in _DTYPES:
         raise CodecError("bad dtype")
-    return getattr(torch, name)
+    dtype: torch.dtype = getattr(torch, name)
+    return dtype
 
 
-def _list(v: Any) -> list:
+def _list(v: Any) -> list[Any]:
     if type(v) is not list:
         raise CodecError("expected a list")
     return v
+
+
+def _empty_storage() -> torch.UntypedStorage:
+    import torch
+
+    return torch.UntypedStorage(0)  # type: ignore[no-untyped-call]  # torch's stubs leave its constructor untyped
 
 
 def _str(v: Any) -> str:

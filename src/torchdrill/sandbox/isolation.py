@@ -21,8 +21,8 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
@@ -48,8 +48,12 @@ def _check(rc: int, what: str) -> None:
 
 
 def _mount(src: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    enc = lambda s: s.encode() if s is not None else None  # noqa: E731
-    _check(_libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
+    _check(_libc.mount(_c(src), _c(target), _c(fstype), ctypes.c_ulong(flags), _c(data)), f"mount {target}")
+
+
+def _c(s: str | None) -> bytes | None:
+    """A C string argument (NULL for None)."""
+    return s.encode() if s is not None else None
 
 
 def unshare(flags: int) -> None:
@@ -86,13 +90,6 @@ class Jail:
     scratch: str         # the host scratch folder, seen as /sandbox inside the jail
     tmp_binds: tuple[str, ...] = ()   # read-only binds under /tmp (a venv there): kept over a child's own /tmp
 
-    def inside(self, host_path: str) -> str:
-        """The path a jailed child uses for a file under the host scratch folder."""
-        rel = os.path.relpath(host_path, self.scratch)
-        if rel.startswith(".."):
-            raise ValueError(f"{host_path} is outside the scratch folder")
-        return os.path.join(JAIL_SCRATCH, rel)
-
 
 def can_isolate() -> bool:
     return os.geteuid() == 0
@@ -104,7 +101,7 @@ JAIL_SCRATCH = "/sandbox"
 JAIL_WORK = "/home/student"
 
 
-def build_jail(jail: str, readonly: list[str], scratch: str, hide: list[str] = ()) -> Jail:
+def build_jail(jail: str, readonly: Sequence[str], scratch: str, hide: Sequence[str] = ()) -> Jail:
     """Enter a private mount + network namespace and lay out the jail; needs root.
 
     ``readonly`` are extra paths (interpreter prefix, site-packages, the engine) bound read-only

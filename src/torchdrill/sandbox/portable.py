@@ -27,55 +27,89 @@ from __future__ import annotations
 import os
 import queue
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
 
 from ..fsutil import remove_tree
-from . import codec
+from . import codec, frames
+from .base import SandboxBase
 from .client import RESULT_CAP, CallResult, SandboxLimits, SandboxUnavailable
+from .portable_worker import WorkerSpec
 
-_LEN = struct.Struct("<Q")
+if TYPE_CHECKING:
+    import psutil
+
 POLL = 0.1                   # seconds between looks at a running call's CPU, memory and output
 REASON = "portable sandbox: a separate process with time, CPU, memory and output limits; no confinement"
+
+
+class _Got(NamedTuple):
+    """What the reader thread saw: a frame (its bytes), one over the size limit, or the end."""
+
+    kind: Literal["frame", "oversize", "eof"]
+    data: bytes = b""
+
+
+class _Ended(TypedDict, total=False):
+    """How a killed worker ended: what it measured, and its exit code or the signal that ended it."""
+
+    cpu: float
+    mem_peak: int
+    exit: int
+    signal: int
+
+
+class _Outcome(TypedDict):
+    """The fields of a :class:`CallResult` for a call that returned no record."""
+
+    exit: int | None
+    signal: int | None
+    wall: float
+    cpu: float
+    mem_peak: int
 
 
 class _Worker:
     """One worker process: its Popen, a thread that reads its frames, what it measured."""
 
-    def __init__(self, proc: subprocess.Popen, workdir: Path):
+    def __init__(self, proc: subprocess.Popen[bytes], workdir: Path):
+        assert proc.stdin is not None and proc.stdout is not None      # started with two pipes
         self.proc, self.workdir, self.key = proc, workdir, ""
-        self.frames: queue.Queue = queue.Queue()
+        self.stdin: IO[bytes] = proc.stdin
+        self.stdout: IO[bytes] = proc.stdout
+        self.frames: queue.Queue[_Got] = queue.Queue()
         self.rest_rss = 0
         self.cpu = 0.0
         self.mem_peak = 0
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        """Frames from the worker's stdout, as ("frame", bytes); then ("oversize",) or ("eof",)."""
-        out = self.proc.stdout
+        """Frames from the worker's stdout; then one over the size limit, or the end."""
+        out = self.stdout
         try:
             while True:
-                head = _read_exact(out, _LEN.size)
+                head = _read_exact(out, frames.LEN.size)
                 if head is None:
                     break
-                (n,) = _LEN.unpack(head)
+                (n,) = frames.LEN.unpack(head)
                 if n > RESULT_CAP:
-                    self.frames.put(("oversize",))
+                    self.frames.put(_Got("oversize"))
                     return
                 data = _read_exact(out, n)
                 if data is None:
                     break
-                self.frames.put(("frame", data))
+                self.frames.put(_Got("frame", data))
         except (OSError, ValueError):
             pass
-        self.frames.put(("eof",))
+        self.frames.put(_Got("eof"))
 
-    def next(self, deadline: float, poll=None):
+    def next(self, deadline: float, poll: Callable[[], None] | None = None) -> _Got | None:
         """The next item from the reader, or None at the deadline; ``poll()`` may raise."""
         while True:
             left = deadline - time.monotonic()
@@ -89,12 +123,12 @@ class _Worker:
 
     def send(self, data: bytes, deadline: float) -> None:
         """One frame to the worker, in a thread so a worker that stops reading cannot hang us."""
-        failed: list = []
+        failed: list[Exception] = []
 
         def write() -> None:
             try:
-                self.proc.stdin.write(_LEN.pack(len(data)) + data)
-                self.proc.stdin.flush()
+                self.stdin.write(frames.frame(data))
+                self.stdin.flush()
             except (OSError, ValueError) as exc:
                 failed.append(exc)
 
@@ -104,12 +138,12 @@ class _Worker:
         if t.is_alive() or failed:
             raise EOFError
 
-    def tree(self) -> list:
+    def tree(self) -> list[psutil.Process]:
         import psutil
 
         try:
             root = psutil.Process(self.proc.pid)
-            return [root] + root.children(recursive=True)
+            return [root, *root.children(recursive=True)]
         except psutil.Error:
             return []
 
@@ -136,7 +170,7 @@ class _Worker:
         except OSError:
             return 0
 
-    def kill(self) -> dict:
+    def kill(self) -> _Ended:
         """Kill the worker and every process it started; how it ended."""
         import psutil
 
@@ -156,14 +190,14 @@ class _Worker:
             rc = self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             rc = None
-        for stream in (self.proc.stdin, self.proc.stdout):
+        for stream in (self.stdin, self.stdout):
             try:
                 stream.close()
             except (OSError, ValueError):
                 pass
         psutil.wait_procs([p for p in procs if p.pid != self.proc.pid], timeout=5)
         remove_tree(self.workdir)
-        out: dict = {"cpu": self.cpu, "mem_peak": self.mem_peak}
+        out: _Ended = {"cpu": self.cpu, "mem_peak": self.mem_peak}
         if rc is not None and rc < 0:
             out["signal"] = -rc
         elif rc is not None:
@@ -171,7 +205,7 @@ class _Worker:
         return out
 
 
-def _read_exact(stream, n: int) -> bytes | None:
+def _read_exact(stream: IO[bytes], n: int) -> bytes | None:
     buf = bytearray()
     while len(buf) < n:
         chunk = stream.read(n - len(buf))
@@ -186,7 +220,7 @@ class _Stop(Exception):
         self.how = how
 
 
-class PortableSandbox:
+class PortableSandbox(SandboxBase):
     """Student code in unconfined worker processes. Use as a context manager."""
 
     kind = "portable"
@@ -198,7 +232,7 @@ class PortableSandbox:
         self.hide = [str(h) for h in (hide or [])]
         self.device = device
         self.base: Path | None = None
-        self.info: dict = {}
+        self.info: dict[str, Any] = {}          # the same record as the full sandbox's zygote hello
         self.session_scope = "chapter"
         self.generation = 0
         self.children_started = 0
@@ -213,18 +247,6 @@ class PortableSandbox:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
-    def __enter__(self) -> "PortableSandbox":
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    @property
-    def work(self) -> Path:
-        assert self.base is not None
-        return self.base / "work"
-
     def start(self) -> None:
         """Start a spare worker (it imports torch while the caller does other work)."""
         if self.base is None:
@@ -250,29 +272,31 @@ class PortableSandbox:
                                 env=env, cwd=str(workdir), **extra)
         return _Worker(proc, workdir)
 
-    def ready(self, timeout: float = 120.0) -> dict:
+    def ready(self, timeout: float = 120.0) -> dict[str, Any]:
         """Wait until a worker has imported torch; returns the hello (not isolated, torch version)."""
         if not self.info:
             self.start()
-            hello = self._hello(self._spare, timeout)
-            if hello is None:
+            spare = self._spare
+            hello = self._hello(spare, timeout)
+            if spare is None or hello is None:
                 self.close()
                 raise SandboxUnavailable("the sandbox process did not start (is torch installed for this Python?)")
             self.info = {"ready": True, "isolated": False, "reason": REASON, "backend": "portable",
-                         "torch": str(hello.get("torch", "")), "pid": self._spare.proc.pid,
+                         "torch": str(hello.get("torch", "")), "pid": spare.proc.pid,
                          "cgroup": False, "cgroup_reason": "portable sandbox"}
         return self.info
 
-    def _hello(self, worker: _Worker | None, timeout: float) -> dict | None:
+    def _hello(self, worker: _Worker | None, timeout: float) -> dict[str, Any] | None:
+        """The worker's hello (a ``portable_worker.Hello``, as decoded JSON) once it has one, else None."""
         if worker is None:
             return None
         if worker.rest_rss:
             return {"ready": True}
         got = worker.next(time.monotonic() + timeout)
-        if not got or got[0] != "frame":
+        if not got or got.kind != "frame":
             return None
         try:
-            hello = codec.decode(got[1], max_bytes=1 << 16)
+            hello = codec.decode(got.data, max_bytes=1 << 16)
         except Exception:
             return None
         if type(hello) is not dict or hello.get("ready") is not True:
@@ -301,17 +325,14 @@ class PortableSandbox:
         return d
 
     # ------------------------------------------------------------------ sessions
-    def session_for(self, module: Path) -> str:
-        return str(module.parent if self.session_scope == "submission" else module)
-
     def end_session(self) -> None:
         with self._lock:
             self._end_child()
 
-    def _end_child(self) -> dict:
+    def _end_child(self) -> _Ended:
         ch, self._child = self._child, None
         if ch is None:
-            return {}
+            return _Ended()
         ended = ch.kill()
         self.memory_peak = max(self.memory_peak, max(0, int(ended.get("mem_peak", 0)) - ch.rest_rss))
         return ended
@@ -319,14 +340,14 @@ class PortableSandbox:
     def _spawn(self, key: str, module: Path, module_name: str) -> _Worker | None:
         self.ready()
         worker, self._spare = self._spare, None
-        if self._hello(worker, 120) is None:
+        if worker is None or self._hello(worker, 120) is None:
             if worker is not None:
                 worker.kill()
             return None
         self._spare = self._launch()          # the next session's worker warms up meanwhile
         lim = self.limits
         memory = lim.memory_mb << 20
-        spec = {"module": str(module), "module_name": module_name, "workdir": str(worker.workdir),
+        spec: WorkerSpec = {"module": str(module), "module_name": module_name, "workdir": str(worker.workdir),
                 "output_bytes": lim.output_kb * 1024,
                 "limits": {"rlimits": self.rlimits, "cpu_seconds": lim.session_cpu_seconds,
                            "file_bytes": lim.file_mb << 20,
@@ -336,7 +357,7 @@ class PortableSandbox:
             got = worker.next(time.monotonic() + 60)
         except EOFError:
             got = None
-        if not got or got[0] != "frame":
+        if not got or got.kind != "frame":
             worker.kill()
             return None
         worker.key = key
@@ -344,17 +365,16 @@ class PortableSandbox:
         return worker
 
     # ------------------------------------------------------------------ calls
-    def call(self, module: Path, module_name: str, func: str, args: list | tuple = (), kwargs: dict | None = None,
-             *, callees: dict[str, dict] | None = None, probes: list[dict] | None = None, repeat: int = 1,
-             seed: int = 0, wall_seconds: float | None = None, session: str | None = None) -> CallResult:
+    def call(self, module: Path, module_name: str, func: str, args: Sequence[Any] = (),
+             kwargs: Mapping[str, Any] | None = None, *, callees: Mapping[str, Mapping[str, Any]] | None = None,
+             probes: list[dict[str, Any]] | None = None, repeat: int = 1, seed: int = 0,
+             wall_seconds: float | None = None, session: str | None = None) -> CallResult:
         with self._lock:
             # A worker's Session serves the one file it loaded: another file is another worker,
             # whatever the scope says (on an accelerator the scope is the whole submission).
             key = f"{session or self.session_for(Path(module))}\0{module}"
-            request = codec.encode({
-                "func": func, "args": list(args), "kwargs": dict(kwargs or {}), "probes": probes or [],
-                "repeat": int(repeat), "seed": int(seed),
-                "callees": [[name, spec["code"], bool(spec.get("record"))] for name, spec in (callees or {}).items()]})
+            request = codec.encode(frames.call_request(func, args, kwargs, probes=probes, repeat=repeat, seed=seed,
+                                                       callees=callees))
             if self._child is not None and self._child.key != key:
                 self._end_child()
             if self._child is None:
@@ -392,10 +412,10 @@ class PortableSandbox:
             got = w.next(deadline, poll)
             if got is None:
                 how = "timeout"
-            elif got[0] == "frame":
-                data = got[1]
+            elif got.kind == "frame":
+                data = got.data
             else:
-                how = "oversize" if got[0] == "oversize" else "ended"
+                how = "oversize" if got.kind == "oversize" else "ended"
         except _Stop as stop:
             how = stop.how
         except EOFError:
@@ -406,12 +426,13 @@ class PortableSandbox:
             return self._collect(data, wall=wall_used, cpu=round(max(0.0, cpu - cpu0), 4))
         ended = self._end_child()
         cpu = round(max(0.0, float(ended.get("cpu", cpu0)) - cpu0), 4)
-        common = dict(exit=ended.get("exit"), signal=ended.get("signal"), wall=wall_used, cpu=cpu,
-                      mem_peak=max(0, int(ended.get("mem_peak", 0)) - w.rest_rss))
+        common: _Outcome = {"exit": ended.get("exit"), "signal": ended.get("signal"), "wall": wall_used, "cpu": cpu,
+                            "mem_peak": max(0, int(ended.get("mem_peak", 0)) - w.rest_rss)}
         if how == "timeout":
             return CallResult(status="timeout", **common)
         if how == "cpu":
-            return CallResult(status="cpu", **{**common, "cpu": max(cpu, float(lim.cpu_seconds))})
+            common["cpu"] = max(cpu, float(lim.cpu_seconds))
+            return CallResult(status="cpu", **common)
         if how == "memory":
             return CallResult(status="memory", **common)
         if how == "output":       # where no RLIMIT_FSIZE stops it: as the full sandbox reports a flood
@@ -425,10 +446,11 @@ class PortableSandbox:
             return CallResult(status="cpu", **common)
         return CallResult(status="killed" if sig else "no_result", **common)
 
-    def _collect(self, data: bytes, **common) -> CallResult:
+    def _collect(self, data: bytes, *, wall: float, cpu: float) -> CallResult:
         from .client import Sandbox
 
-        return Sandbox._collect(self, data, **common)     # the same checks on the same record format
+        # The same checks on the same record format: Sandbox._collect reads only self.limits.
+        return Sandbox._collect(self, data, wall=wall, cpu=cpu)  # type: ignore[arg-type]  # not a Sandbox
 
 
 def _vm_size(worker: _Worker) -> int:

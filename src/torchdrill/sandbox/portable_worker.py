@@ -17,7 +17,44 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING, Any, TypedDict
 
+if TYPE_CHECKING:                       # imported in main(), after the pipes moved and the stand-ins
+    from .child import Session
+
+
+class WorkerLimits(TypedDict):
+    """The rlimits a worker sets on itself, where the platform has them."""
+
+    rlimits: bool                       # False: none (the watches from outside only, as on Windows)
+    cpu_seconds: int                    # RLIMIT_CPU, the session's whole life
+    file_bytes: int                     # RLIMIT_FSIZE
+    memory_bytes: int                   # RLIMIT_AS; -1: none
+
+
+class WorkerSpec(TypedDict):
+    """The second frame to a worker: its session (what :class:`child.Session` reads, and limits)."""
+
+    module: str
+    module_name: str
+    workdir: str
+    output_bytes: int
+    limits: WorkerLimits
+
+
+class Hello(TypedDict):
+    """A worker's first frame: torch imported and warmed up."""
+
+    ready: bool
+    torch: str
+    pid: int
+
+
+class Serving(TypedDict):
+    """A worker's second frame: its file loaded, its limits set (``refused``: those it could not)."""
+
+    serving: bool
+    refused: list[str]
 
 
 def _move_pipes() -> tuple[int, int]:
@@ -38,19 +75,26 @@ def _move_pipes() -> tuple[int, int]:
 def _stand_ins() -> None:
     """Windows has no signal masks, interval timers, SIGKILL or SIGSTOP: the Session's sealing
     steps that use them become no-ops there (a student cannot arm what does not exist)."""
-    import _signal
+    import importlib
     import signal
 
-    for mod in (signal, _signal):
-        for name, value in (("SIGKILL", 9), ("SIGSTOP", 19), ("SIG_BLOCK", 0), ("SIG_UNBLOCK", 1),
-                            ("ITIMER_REAL", 0), ("ITIMER_VIRTUAL", 1), ("ITIMER_PROF", 2),
-                            ("pthread_sigmask", lambda how, mask: set()),
-                            ("setitimer", lambda which, seconds, interval=0.0: (0.0, 0.0))):
+    def no_mask(how: int, mask: object) -> set[int]:
+        return set()
+
+    def no_timer(which: int, seconds: float, interval: float = 0.0) -> tuple[float, float]:
+        return (0.0, 0.0)
+
+    stand_ins: tuple[tuple[str, object], ...] = (
+        ("SIGKILL", 9), ("SIGSTOP", 19), ("SIG_BLOCK", 0), ("SIG_UNBLOCK", 1),
+        ("ITIMER_REAL", 0), ("ITIMER_VIRTUAL", 1), ("ITIMER_PROF", 2),
+        ("pthread_sigmask", no_mask), ("setitimer", no_timer))
+    for mod in (signal, importlib.import_module("_signal")):    # (no typeshed stub for _signal)
+        for name, value in stand_ins:
             if not hasattr(mod, name):
                 setattr(mod, name, value)
 
 
-def _set_rlimits(limits: dict) -> list[str]:
+def _set_rlimits(limits: WorkerLimits) -> list[str]:
     """The rlimits this platform has; the names of those it refused (macOS ignores RLIMIT_AS)."""
     if not limits.get("rlimits", True):
         return ["rlimits turned off"]
@@ -78,17 +122,21 @@ def _set_rlimits(limits: dict) -> list[str]:
     return refused
 
 
-def _warm_up(torch, codec, full: bool) -> None:
+def _warm_up(full: bool) -> None:
     """What the zygote warms before it forks (before a call's CPU is counted): autograd, nn, the
     codec; with ``full``, an optimizer step too (its first one imports torch._dynamo, seconds)."""
+    import torch
+
+    from . import codec
+
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(False)     # what every call's reset does; its first use imports
     torch.autograd.set_detect_anomaly(False)      # torch._dynamo (seconds), here instead of in a call
     torch.manual_seed(0)
     x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    (x * x).sum().backward()
+    torch.autograd.backward((x * x).sum())       # (Tensor.backward is unannotated in torch)
     m = torch.nn.Linear(1, 1)
-    torch.nn.functional.mse_loss(m(torch.ones(2, 1)), torch.zeros(2, 1)).backward()
+    torch.autograd.backward(torch.nn.functional.mse_loss(m(torch.ones(2, 1)), torch.zeros(2, 1)))
     if full:
         torch.optim.SGD(m.parameters(), lr=0.01).step()
     codec.decode(codec.encode({"a": [torch.ones(2).t(), (1, 2.5), torch.float32]}))
@@ -102,32 +150,34 @@ def main() -> None:
     _stand_ins()
     import torch
 
-    from . import child, codec
+    from . import child, codec, frames
 
-    _warm_up(torch, codec, full="--warm" in sys.argv[1:])
-    child._write_frame(rep_fd, codec.encode({"ready": True, "torch": str(torch.__version__), "pid": os.getpid()}))
+    _warm_up(full="--warm" in sys.argv[1:])
+    hello: Hello = {"ready": True, "torch": str(torch.__version__), "pid": os.getpid()}
+    frames.write_frame(rep_fd, codec.encode(hello))
     try:
-        spec = codec.decode(child._read_frame(req_fd), max_bytes=1 << 20)
+        spec: Any = codec.decode(frames.read_frame(req_fd, child.MAX_REQUEST), max_bytes=1 << 20)  # a WorkerSpec
     except EOFError:                                 # a spare nobody needed: the parent closed
         os._exit(0)
-    session = PortableSession(spec, req_fd, rep_fd)
+    session = _session_class()(spec, req_fd, rep_fd)
     session.load()
     os.chdir(spec["workdir"])
     refused = _set_rlimits(spec["limits"])
     session.open_output()
-    if hasattr(session, "start_sealer"):            # the Session's trusted thread, where it has one
-        session.start_sealer()
-    child._write_frame(rep_fd, codec.encode({"serving": True, "refused": refused}))
+    session.start_sealer()                          # the Session's trusted thread
+    serving: Serving = {"serving": True, "refused": refused}
+    frames.write_frame(rep_fd, codec.encode(serving))
     session.serve()
     os._exit(0)
 
 
-def _session_class():
+def _session_class() -> type[Session]:
+    """The Linux child's Session, with the output file made portable (defined here, late: importing
+    ``child`` imports torch and needs the stand-ins)."""
+    from . import frames
     from .child import Session
 
     class _Portable(Session):
-        """The Linux child's Session, with the two things it takes from POSIX made portable."""
-
         def open_output(self) -> None:
             self.out_fd = os.open("output.txt", os.O_RDWR | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0),
                                   0o600)
@@ -136,25 +186,9 @@ def _session_class():
             os.close(null_fd)
 
         def output(self) -> tuple[str, bool]:
-            if hasattr(os, "pread"):
-                return super().output()
-            try:
-                sys.stdout.flush()
-                sys.stderr.flush()
-            except BaseException:
-                pass
-            try:
-                os.lseek(self.out_fd, 0, os.SEEK_SET)
-                data = os.read(self.out_fd, self.output_cap + 1)
-            except OSError:
-                return "", False
-            return data[:self.output_cap].decode("utf-8", "replace"), len(data) > self.output_cap
+            return frames.read_output(self.out_fd, self.output_cap)
 
     return _Portable
-
-
-def PortableSession(spec: dict, req_fd: int, rep_fd: int):  # noqa: N802 (a class, built late)
-    return _session_class()(spec, req_fd, rep_fd)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,10 @@ message that says which bound.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:                 # imported where used: the wire is read before torch is needed
+    import torch
 
 #: Marker key of the small tagged dicts the sandbox uses on the wire.
 TAG = "__td__"
@@ -27,7 +30,7 @@ MAX_NODES = 500_000       # objects validate() visits in one result record
 MAX_TENSOR_ELEMENTS = 1 << 27   # elements of one tensor the trusted side agrees to hold or compare
 
 
-def opaque(value: Any) -> dict:
+def opaque(value: Any) -> dict[str, str]:
     t = type(value)
     out = {TAG: "opaque", "type": f"{getattr(t, '__module__', '?')}.{getattr(t, '__qualname__', '?')}"[:200]}
     try:
@@ -99,7 +102,7 @@ class Opaque:
 class NDArray:
     """Parent side: a numpy array the student returned, as a tensor plus its numpy dtype."""
 
-    def __init__(self, tensor, dtype: str, writeable: bool = True):
+    def __init__(self, tensor: torch.Tensor | None, dtype: str, writeable: bool = True):
         self.tensor, self.dtype, self.writeable = tensor, dtype, writeable
 
     def __repr__(self) -> str:
@@ -107,7 +110,9 @@ class NDArray:
 
 
 class NPScalar:
-    def __init__(self, value, dtype: str):
+    """Parent side: a numpy scalar the student returned (its value when a bool or number, else None)."""
+
+    def __init__(self, value: bool | int | float | None, dtype: str):
         self.value, self.dtype = value, dtype
 
     def __repr__(self) -> str:
@@ -117,7 +122,7 @@ class NPScalar:
 class Parameter:
     """Parent side: a ``torch.nn.Parameter`` the student returned (plain tensor inside)."""
 
-    def __init__(self, tensor):
+    def __init__(self, tensor: torch.Tensor):
         self.tensor = tensor
 
 
@@ -156,9 +161,7 @@ def validate(value: Any, depth: int = 0, budget: Budget | None = None) -> Any:
     t = type(value)
     budget.visit(value, t in (list, tuple, dict))
     if t is torch.Tensor:
-        if value.numel() > MAX_TENSOR_ELEMENTS:
-            raise BadWire(f"a tensor with more than {MAX_TENSOR_ELEMENTS} elements")
-        return value
+        return _bounded(value)
     if value is None or t in (bool, int, float, complex, torch.device, torch.dtype, torch.Size):
         return value
     if t is str:
@@ -179,56 +182,82 @@ def validate(value: Any, depth: int = 0, budget: Budget | None = None) -> Any:
             if len(value) > MAX_ITEMS or any(type(k) is not str for k in value):
                 raise BadWire("dict with non-string keys")
             return {k[:MAX_STR]: validate(v, depth + 1, budget) for k, v in value.items()}
-        if tag == "opaque":
-            return Opaque(_s(value.get("type")), "a subclass of torch.Tensor" if value.get("detail") == "tensor_subclass" else "")
-        if tag == "toolong":
-            n = value.get("len", 0)
-            return Opaque(_s(value.get("type")), f"with {n if type(n) is int and 0 <= n < 1 << 62 else '?'} items")
-        if tag == "tuple":
-            return tuple(validate(_list(value.get("items")), depth + 1, budget))
-        if tag == "dict":
-            out = {}
-            items = _list(value.get("items"))
-            budget.visit(items, True)
-            if len(items) > MAX_ITEMS:
-                raise BadWire("dict too long")
-            for pair in items:
-                if type(pair) is not tuple or len(pair) != 2:
-                    raise BadWire("bad dict item")
-                budget.visit(pair, True)
-                k = validate(pair[0], depth + 1, budget)
-                if type(k) not in (str, int, float, bool) and k is not None:
-                    k = repr(k)
-                out[k] = validate(pair[1], depth + 1, budget)
-            return out
-        if tag == "ndarray":
-            tensor = value.get("t")
-            if tensor is not None and type(tensor) is not torch.Tensor:
-                raise BadWire("bad ndarray payload")
-            if tensor is not None and tensor.numel() > MAX_TENSOR_ELEMENTS:
-                raise BadWire(f"a tensor with more than {MAX_TENSOR_ELEMENTS} elements")
-            return NDArray(tensor, _s(value.get("dtype")), value.get("writeable", True) is not False)
-        if tag == "npscalar":
-            v = value.get("value")
-            if v is not None and type(v) not in (bool, int, float):
-                raise BadWire("bad numpy scalar")
-            return NPScalar(v, _s(value.get("dtype")))
-        if tag == "parameter":
-            tensor = value.get("t")
-            if type(tensor) is not torch.Tensor:
-                raise BadWire("bad parameter payload")
-            if tensor.numel() > MAX_TENSOR_ELEMENTS:
-                raise BadWire(f"a tensor with more than {MAX_TENSOR_ELEMENTS} elements")
-            return Parameter(tensor)
-        raise BadWire(f"unknown tag {tag[:40]!r}")
+        return _tagged(tag, value, depth, budget)
     raise BadWire(f"unexpected type {t.__name__[:40]}")
+
+
+def _tagged(tag: str, value: dict[str, Any], depth: int, budget: Budget) -> Any:
+    """One of :func:`plain`'s tagged dicts → its marker object (or the tuple or dict it stands for)."""
+    if tag == "opaque":
+        subclass = value.get("detail") == "tensor_subclass"
+        return Opaque(_s(value.get("type")), "a subclass of torch.Tensor" if subclass else "")
+    if tag == "toolong":
+        n = value.get("len", 0)
+        return Opaque(_s(value.get("type")), f"with {n if type(n) is int and 0 <= n < 1 << 62 else '?'} items")
+    if tag == "tuple":
+        return tuple(validate(_list(value.get("items")), depth + 1, budget))
+    if tag == "dict":
+        return _tagged_dict(_list(value.get("items")), depth, budget)
+    if tag == "ndarray":
+        return _ndarray(value)
+    if tag == "npscalar":
+        v = value.get("value")
+        if v is not None and type(v) not in (bool, int, float):
+            raise BadWire("bad numpy scalar")
+        return NPScalar(v, _s(value.get("dtype")))
+    if tag == "parameter":
+        return _parameter(value.get("t"))
+    raise BadWire(f"unknown tag {tag[:40]!r}")
+
+
+def _tagged_dict(items: list[Any], depth: int, budget: Budget) -> dict[Any, Any]:
+    """A dict whose keys are not all strings, sent as (key, value) pairs; a key that is not a
+    str, int, float, bool or None becomes its repr."""
+    out = {}
+    budget.visit(items, True)
+    if len(items) > MAX_ITEMS:
+        raise BadWire("dict too long")
+    for pair in items:
+        if type(pair) is not tuple or len(pair) != 2:
+            raise BadWire("bad dict item")
+        budget.visit(pair, True)
+        k = validate(pair[0], depth + 1, budget)
+        if type(k) not in (str, int, float, bool) and k is not None:
+            k = repr(k)
+        out[k] = validate(pair[1], depth + 1, budget)
+    return out
+
+
+def _ndarray(value: dict[str, Any]) -> NDArray:
+    import torch
+
+    tensor = value.get("t")
+    if tensor is not None and type(tensor) is not torch.Tensor:
+        raise BadWire("bad ndarray payload")
+    return NDArray(tensor if tensor is None else _bounded(tensor), _s(value.get("dtype")),
+                   value.get("writeable", True) is not False)
+
+
+def _parameter(tensor: Any) -> Parameter:
+    import torch
+
+    if type(tensor) is not torch.Tensor:
+        raise BadWire("bad parameter payload")
+    return Parameter(_bounded(tensor))
+
+
+def _bounded(tensor: torch.Tensor) -> torch.Tensor:
+    """The tensor, if the trusted side agrees to hold it (a few bytes can describe a huge view)."""
+    if tensor.numel() > MAX_TENSOR_ELEMENTS:
+        raise BadWire(f"a tensor with more than {MAX_TENSOR_ELEMENTS} elements")
+    return tensor
 
 
 def _s(v: Any) -> str:
     return v[:MAX_STR] if type(v) is str else "?"
 
 
-def _list(v: Any) -> list:
+def _list(v: Any) -> list[Any]:
     if type(v) is not list:
         raise BadWire("expected a list")
     return v
