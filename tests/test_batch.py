@@ -20,11 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from torchdrill.render.gradescope import without_measurements
-
 from torchdrill.course import load_course
 from torchdrill.errors import UsageError
 from torchdrill.render.gradebook import gradebook_csv
+from torchdrill.render.gradescope import without_measurements
 from torchdrill.results import CheckResult, Outcome, SubmissionResult
 from torchdrill.state import STATE_FILE, RunState, assign_names, fingerprint, run_options
 
@@ -63,7 +62,7 @@ def state_rows(out: Path) -> dict[str, dict]:
     db = sqlite3.connect(f"file:{out / STATE_FILE}?mode=ro", uri=True, timeout=30)
     try:
         cur = db.execute("SELECT name, path, status, error, gradings, finished_at FROM submissions")
-        return {r[0]: dict(path=r[1], status=r[2], error=r[3], gradings=r[4], finished_at=r[5]) for r in cur}
+        return {r[0]: {"path": r[1], "status": r[2], "error": r[3], "gradings": r[4], "finished_at": r[5]} for r in cur}
     finally:
         db.close()
 
@@ -189,7 +188,7 @@ def test_names_come_from_the_arguments_alone(tmp_path):
              tmp_path / "x" / "alice" / "ex07.py", tmp_path / "alice" / "ex07.py"]
     named, notes = assign_names(paths)
     assert [n for n, _ in named] == ["alice-ex07", "bob-ex07", "solo", "ex07-2"]
-    assert [p for _, p in named][0] == str(tmp_path / "alice" / "ex07.py")
+    assert named[0][1] == str(tmp_path / "alice" / "ex07.py")
     assert any("given twice" in n for n in notes)
     assert any("3 submissions are named 'ex07'" in n and "alice-ex07 (" in n for n in notes)
     assert assign_names(paths) == (named, notes)                       # deterministic
@@ -374,7 +373,7 @@ def test_changed_submission_is_regraded_and_other_options_refused(baseline, tmp_
     assert rows["ex05_no_grad"]["gradings"] == 2 and rows["solutions"] == solutions_before
     assert result_json(work, "ex05_no_grad")["score"] < 4
     book = gradebook(work)
-    assert [r["submission"] for r in book] == sorted(NAMES + ["ex05_no_grad"])   # earlier results are kept
+    assert [r["submission"] for r in book] == sorted([*NAMES, "ex05_no_grad"])   # earlier results are kept
 
     # Other options into the same folder: refused, nothing touched; --restart starts over.
     book_bytes = (work / "gradebook.csv").read_bytes()
@@ -511,13 +510,14 @@ def test_twenty_submissions_survive_random_kills(tmp_path):
         proc = cli_popen(*args)
         try:
             # Let it get somewhere (at least one more result), then wait a random extra moment.
-            wait_until(lambda: done_count(out) > before, 300, "progress before the kill", proc)
+            wait_until(lambda before=before: done_count(out) > before, 300, "progress before the kill", proc)
             time.sleep(rng.uniform(0.0, 1.5))
             family = descendants(proc.pid)
             proc.kill()
             proc.wait(timeout=30)
             kills += 1
-            wait_until(lambda: not any(alive(p) for p in family), 60, "the workers to exit after the kill")
+            wait_until(lambda family=family: not any(alive(p) for p in family), 60,
+                       "the workers to exit after the kill")
         finally:
             proc.kill()
             proc.communicate()

@@ -23,12 +23,11 @@ import pytest
 
 from torchdrill.course import load_course
 from torchdrill.nbgrader import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, TEST_CELL_TAG
-from torchdrill.nbgrader.export import (BLOCK_BEGIN, BLOCK_END, build_notebook, config_text, export_course,
-                                        read_solution)
+from torchdrill.nbgrader.export import BLOCK_BEGIN, BLOCK_END, build_notebook, config_text, export_course, read_solution
 from torchdrill.submission import notebook_to_source
 
 sys.path.insert(0, str(Path(__file__).parent))
-from nbgrader_support import fill, functions_of, gradebook_scores, nbgrader, submit, torchdrill  # noqa: E402
+from nbgrader_support import fill, functions_of, gradebook_scores, nbgrader, submit, torchdrill
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = load_course(ROOT)
@@ -309,7 +308,8 @@ def test_feedback_has_messages_but_no_hidden_test_source(pipeline):
     grader_lines = []
     for chapter in pipeline["chapters"]:
         src = (ROOT / "graders" / f"test_{chapter}.py").read_text(encoding="utf-8")
-        grader_lines += [ln.strip() for ln in src.splitlines() if len(ln.strip()) > 25 and not ln.strip().startswith("#")]
+        grader_lines += [ln.strip() for ln in src.splitlines()
+                         if len(ln.strip()) > 25 and not ln.strip().startswith("#")]
     for (chapter, student), page in pipeline["feedback"].items():
         text = _text_of(page)
         assert "_checks.hidden()" not in text and "HIDDEN TESTS" not in text, (chapter, student)

@@ -97,7 +97,8 @@ def test_the_bundle_has_a_notebook_per_chapter_and_no_outputs(bundle, course):
 # ----------------------------------------------------------------------------- executed in a real kernel
 
 def _client(nb, folder: Path):
-    return nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    return nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                                   resources={"metadata": {"path": str(folder)}})
 
 
 def _checks(nb) -> dict[str, tuple[dict, str]]:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from torchdrill import catalog, release as rel
+from torchdrill import catalog
+from torchdrill import release as rel
 from torchdrill.course import load_course
 from torchdrill.errors import UsageError
 from torchdrill.stubgen import _lines, find_regions, make_stub
@@ -120,7 +121,8 @@ def test_a_visible_check_that_shows_a_solution_line_is_withheld_with_the_reason(
 
 
 def test_a_check_whose_visibility_is_not_a_literal_is_hidden():
-    src = 'from torchdrill.grading import check\nV = True\n@check("add", "a", visible=V)\ndef test_x(student):\n    pass\n'
+    src = ('from torchdrill.grading import check\nV = True\n@check("add", "a", visible=V)\n'
+           'def test_x(student):\n    pass\n')
     assert "test_x" not in rel.strip_hidden(src).text
 
 
@@ -306,7 +308,8 @@ def test_wheel_is_a_valid_pure_python_wheel(bundle):
             name, digest, size = line.split(",")
             if digest:
                 data = zf.read(name)
-                assert digest == "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+                want = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+                assert digest == "sha256=" + want
                 assert int(size) == len(data)
         assert "torchdrill/stubgen.py" not in names                 # instructor-only
         assert not [n for n in names if n.endswith((".po", ".pot", ".pyc"))]

@@ -28,7 +28,7 @@ from torchdrill.report.summary import histogram, normalise_message, stub_status
 from torchdrill.results import CheckResult, Outcome, SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[1]
-O = Outcome
+OC = Outcome
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 SECRET_NODE = "graders/test_ex05_no_grad.py::test_detach_shares SECRET-NODE"
 SECRET_STAFF = "SECRET-STAFF-DETAIL"
@@ -46,9 +46,9 @@ def result(name, checks, *, lang="en", notes=(), error="", extra=None):
 
 
 def perfect(name, lang="en"):
-    return result(name, [chk("eval_no_grad", "example", O.PASSED, 1, 1), chk("eval_no_grad", "unseen", O.PASSED, 1, 1,
+    return result(name, [chk("eval_no_grad", "example", OC.PASSED, 1, 1), chk("eval_no_grad", "unseen", OC.PASSED, 1, 1,
                                                                          visible=False),
-                         chk("detach", "values", O.PASSED, 1, 1), chk("detach", "shares memory", O.PASSED, 1, 1,
+                         chk("detach", "values", OC.PASSED, 1, 1), chk("detach", "shares memory", OC.PASSED, 1, 1,
                                                                       visible=False)], lang=lang)
 
 
@@ -58,26 +58,29 @@ def class_of_five() -> list[Graded]:
     grader error on detach for eve only."""
     copy = "detach(y) for y of shape ({}) should share memory with the input (a view), but it is a copy.\n" \
            "expected: the same storage as the input\ngot:      a new copy of the data\nhint: use y.detach()"
+    todo_eval, todo_detach = "eval_no_grad is not implemented yet.", "detach is not implemented yet."
+    too_long = "eval_no_grad ran past the time limit (10 s)"
     rs = [
         perfect("alice"),
-        result("bob", [chk("eval_no_grad", "example", O.PASSED, 1, 1), chk("eval_no_grad", "unseen", O.PASSED, 1, 1),
-                       chk("detach", "values", O.WRONG, 0, 1, message=copy.format("4,")),
-                       chk("detach", "shares memory", O.WRONG, 0, 1, visible=False, message=copy.format("2, 3"))]),
-        result("chris", [chk("eval_no_grad", "example", O.NOT_IMPLEMENTED, 0, 1, message="eval_no_grad is not implemented yet."),
-                         chk("eval_no_grad", "unseen", O.NOT_IMPLEMENTED, 0, 1, message="eval_no_grad is not implemented yet."),
-                         chk("detach", "values", O.NOT_IMPLEMENTED, 0, 1, message="detach is not implemented yet."),
-                         chk("detach", "shares memory", O.NOT_IMPLEMENTED, 0, 1, message="detach is not implemented yet.")],
+        result("bob", [chk("eval_no_grad", "example", OC.PASSED, 1, 1), chk("eval_no_grad", "unseen", OC.PASSED, 1, 1),
+                       chk("detach", "values", OC.WRONG, 0, 1, message=copy.format("4,")),
+                       chk("detach", "shares memory", OC.WRONG, 0, 1, visible=False, message=copy.format("2, 3"))]),
+        result("chris", [chk("eval_no_grad", "example", OC.NOT_IMPLEMENTED, 0, 1, message=todo_eval),
+                         chk("eval_no_grad", "unseen", OC.NOT_IMPLEMENTED, 0, 1, message=todo_eval),
+                         chk("detach", "values", OC.NOT_IMPLEMENTED, 0, 1, message=todo_detach),
+                         chk("detach", "shares memory", OC.NOT_IMPLEMENTED, 0, 1, message=todo_detach)],
                lang="ko"),
-        result("dana", [chk("eval_no_grad", "example", O.PASSED, 1, 1),
-                        chk("eval_no_grad", "unseen", O.WRONG, 0, 1, visible=False,
-                            message="f(x) for x of shape (5,) was computed with gradient recording on\nhint: <b>no_grad</b>"),
-                        chk("detach", "values", O.CRASHED, 0, 1,
+        result("dana", [chk("eval_no_grad", "example", OC.PASSED, 1, 1),
+                        chk("eval_no_grad", "unseen", OC.WRONG, 0, 1, visible=False,
+                            message="f(x) for x of shape (5,) was computed with gradient recording on\n"
+                                    "hint: <b>no_grad</b>"),
+                        chk("detach", "values", OC.CRASHED, 0, 1,
                             message="detach raised RuntimeError: boom 42\nwhere (your code):\n  line 3, in detach"),
-                        chk("detach", "shares memory", O.PASSED, 1, 1, visible=False)]),
-        result("eve", [chk("eval_no_grad", "example", O.TIMEOUT, 0, 1, message="eval_no_grad ran past the time limit (10 s)"),
-                       chk("eval_no_grad", "unseen", O.TIMEOUT, 0, 1, message="eval_no_grad ran past the time limit (10 s)"),
-                       chk("detach", "values", O.PASSED, 1, 1),
-                       chk("detach", "shares memory", O.GRADER_ERROR, 0, 1, visible=False,
+                        chk("detach", "shares memory", OC.PASSED, 1, 1, visible=False)]),
+        result("eve", [chk("eval_no_grad", "example", OC.TIMEOUT, 0, 1, message=too_long),
+                       chk("eval_no_grad", "unseen", OC.TIMEOUT, 0, 1, message=too_long),
+                       chk("detach", "values", OC.PASSED, 1, 1),
+                       chk("detach", "shares memory", OC.GRADER_ERROR, 0, 1, visible=False,
                            message="grader error: this is not your fault, please tell the course staff.",
                            node=SECRET_NODE)],
                notes=["ex05_no_grad.ipynb: is not a valid notebook (NotJSONError); it was not graded."],
@@ -107,11 +110,11 @@ def test_messages_are_normalised_first_line_numbers_masked():
 
 
 def test_stub_status_precedence():
-    assert stub_status([O.PASSED, O.PASSED]) is O.PASSED
-    assert stub_status([O.PASSED, O.WRONG, O.CRASHED]) is O.CRASHED
-    assert stub_status([O.NOT_IMPLEMENTED, O.WRONG]) is O.NOT_IMPLEMENTED
-    assert stub_status([O.PASSED, O.GRADER_ERROR]) is O.GRADER_ERROR
-    assert stub_status([O.WRONG, O.GRADER_ERROR]) is O.WRONG
+    assert stub_status([OC.PASSED, OC.PASSED]) is OC.PASSED
+    assert stub_status([OC.PASSED, OC.WRONG, OC.CRASHED]) is OC.CRASHED
+    assert stub_status([OC.NOT_IMPLEMENTED, OC.WRONG]) is OC.NOT_IMPLEMENTED
+    assert stub_status([OC.PASSED, OC.GRADER_ERROR]) is OC.GRADER_ERROR
+    assert stub_status([OC.WRONG, OC.GRADER_ERROR]) is OC.WRONG
 
 
 def test_histogram_bins_are_centred_so_zero_and_full_marks_have_their_own():
@@ -124,7 +127,8 @@ def test_histogram_bins_are_centred_so_zero_and_full_marks_have_their_own():
 
 
 def test_number_and_markdown_helpers():
-    assert [num(2.0), num(0.3333333), num(-0.0), num(24.96021), num(0.57142, 4)] == ["2", "0.33", "0", "24.96", "0.5714"]
+    assert [num(2.0), num(0.3333333), num(-0.0), num(24.96021), num(0.57142, 4)] == [
+        "2", "0.33", "0", "24.96", "0.5714"]
     assert md_escape("mallory_hostile *x* [a](b) #1") == r"mallory_hostile \*x\* \[a\](b) \#1"
     block = fenced("a ``` b\nc", "  ")
     assert block.startswith("  ````text\n") and block.endswith("\n  ````")
@@ -199,8 +203,9 @@ def test_summary_figures(course):
 
 
 def test_grader_errors_everyone_got_are_the_graders_problem_not_the_submissions(course):
-    rs = [result(n, [chk("eval_no_grad", "t", O.PASSED, 2, 2),
-                     chk("detach", "graded", O.GRADER_ERROR, 0, 2, visible=False, node="no check found for this stub")])
+    rs = [result(n, [chk("eval_no_grad", "t", OC.PASSED, 2, 2),
+                     chk("detach", "graded", OC.GRADER_ERROR, 0, 2, visible=False,
+                         node="no check found for this stub")])
           for n in ("a", "b", "c")]
     s = summarise([Graded(r.submission, r, "json") for r in rs], course)
     assert s.stub("ex05_no_grad.detach").pass_rate is None
@@ -291,8 +296,9 @@ def test_feedback_never_shows_staff_details_or_solutions(tmp_path, course):
 
 def test_repeated_messages_are_written_once_per_stub(course):
     msg = "detach raised SystemExit: 0\nhint: return a value instead."
-    r = result("m", [chk("detach", "a", O.CRASHED, 0, 1, message=msg), chk("detach", "b", O.CRASHED, 0, 1, message=msg),
-                     chk("detach", "c", O.CRASHED, 0, 1, message=msg)])
+    r = result("m", [chk("detach", "a", OC.CRASHED, 0, 1, message=msg),
+                     chk("detach", "b", OC.CRASHED, 0, 1, message=msg),
+                     chk("detach", "c", OC.CRASHED, 0, 1, message=msg)])
     fb = build_feedback("m", r, course)
     assert [c.same_as_above for c in fb.chapters[0].fix] == [False, True, True]
     assert render_feedback_md(fb).count("detach raised SystemExit") == 1
@@ -402,8 +408,8 @@ CHRIS_MD = """\
 
 ---
 
-_torchdrill이 만든 피드백입니다. “숨겨진 검사”는 채점 때만 실행됩니다. 제목과 무엇이 틀렸는지는 보여 주지만 검사 코드는 \
-보여 주지 않습니다._
+_torchdrill이 만든 피드백입니다. “숨겨진 검사”는 채점 때만 실행됩니다. 제목과 무엇이 틀렸는지는 보여 주지만 \
+검사 코드는 보여 주지 않습니다._
 """
 
 
@@ -509,7 +515,7 @@ def test_results_json_keeps_the_structure_and_renders_in_the_other_language(tmp_
     from torchdrill.render.gradescope import results_json, without_measurements
 
     fb = Feedback.of(msg("{func} used more than {mb} MB of memory and was stopped.", func="detach", mb=512))
-    check = CheckResult("ex05_no_grad", "detach", "값", O.MEMORY, 0.0, 1.0, True, fb.render("ko"),
+    check = CheckResult("ex05_no_grad", "detach", "값", OC.MEMORY, 0.0, 1.0, True, fb.render("ko"),
                         title_id="values", feedback=fb)
     note = msg("{name}: not found.", name="ex05_no_grad.py")
     r = SubmissionResult("s", (check,), lang="ko", notes=(note.render("ko"),), note_msgs=(note,), seconds=1.5,

@@ -8,30 +8,28 @@ wrong and how to fix it.  The CLI catches :class:`TorchdrillError` in one place,
     ├── UsageError             exit 2  bad command-line input, unknown chapter or stub
     │   └── UnknownNameError   exit 2  an unknown name, with "did you mean" or the known names
     ├── CourseError            exit 3  course.yml missing or invalid, course layout broken
-    ├── SubmissionError        exit 4  a single submission that cannot be read at all
     ├── SandboxError           exit 5  the sandbox could not start
     └── GraderError            exit 6  a grader itself broke (not the student's fault)
 
-Exit 0 means graded (whatever the score) and 1 is left to Python's own uncaught errors.
+Exit 0 means graded (whatever the score) and 1 is left to Python's own uncaught errors; 4 is not
+used (a submission that cannot be read is graded 0 with a note, never an error of the run).
 Nothing here imports torch.
 """
 from __future__ import annotations
 
 import difflib
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .messages import N_, Msg, msg
 
 __all__ = [
-    "TorchdrillError",
-    "UsageError",
-    "UnknownNameError",
     "CourseError",
-    "SubmissionError",
-    "SandboxError",
     "GraderError",
-    "did_you_mean",
+    "SandboxError",
+    "TorchdrillError",
+    "UnknownNameError",
+    "UsageError",
     "closest",
 ]
 
@@ -68,16 +66,6 @@ class CourseError(TorchdrillError):
     """course.yml is missing or invalid, or the course layout (solutions/, graders/…) is broken."""
 
     exit_code = 3
-
-
-class SubmissionError(TorchdrillError):
-    """A submission that cannot be read at all (single-submission mode only).
-
-    In batch mode an unreadable submission is not an error of the run: it gets a result file with
-    score 0 and a message, like every other submission.
-    """
-
-    exit_code = 4
 
 
 class SandboxError(TorchdrillError):
@@ -129,20 +117,11 @@ def closest(name: str, choices: Iterable[str]) -> str | None:
     match = difflib.get_close_matches(name, options, n=1, cutoff=0.5)
     if match:
         return match[0]
-    by_fold = {}
+    by_fold: dict[str, str] = {}
     for option in options:
         by_fold.setdefault(folded[option], option)
     match = difflib.get_close_matches(key, list(by_fold), n=1, cutoff=0.5)
     return by_fold[match[0]] if match else None
-
-
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """``" Did you mean 'X'?"`` for the choice closest to ``name``, or ``""`` when none is close.
-
-    Meant to be appended to a sentence: ``f"unknown stub {name!r}.{did_you_mean(name, stubs)}"``.
-    """
-    match = closest(name, choices)
-    return f" Did you mean '{match}'?" if match is not None else ""
 
 
 _GUESS = object()  # UnknownNameError's default: guess the suggestion with closest()
@@ -163,7 +142,7 @@ class UnknownNameError(UsageError):
         kind: str,
         name: str,
         choices: Iterable[str],
-        suggestion: str | None | object = _GUESS,
+        suggestion: str | object | None = _GUESS,
     ) -> None:
         self.kind = kind
         self.name = name

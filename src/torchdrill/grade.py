@@ -11,12 +11,19 @@ shares: the device, the limits, the sandbox's construction, the points.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .course import Course
 from .messages import GRADER_ERROR, N_, Feedback, Msg
 from .results import CheckResult, Outcome, SubmissionResult
 from .sandbox import Sandbox, SandboxLimits
+
+if TYPE_CHECKING:
+    import torch
+
+    from .grading.plugin import Record
 
 
 def sandbox_limits(course: Course) -> SandboxLimits:
@@ -25,7 +32,7 @@ def sandbox_limits(course: Course) -> SandboxLimits:
                          memory_mb=int(lim.memory_mb), output_kb=int(lim.output_kb))
 
 
-def resolve_device(requested: str):
+def resolve_device(requested: str) -> torch.device:
     """``auto``: cuda, else mps, else cpu.  Asking for a device that is not here is an error."""
     import torch
 
@@ -48,7 +55,7 @@ def secrets_of(course: Course) -> list[str]:
     return [str(p) for p in (root / "solutions", root / "graders", root / "tests", root / ".git") if p.exists()]
 
 
-def new_sandbox(course: Course, device, *, sandbox: str | None = None) -> Sandbox:
+def new_sandbox(course: Course, device: torch.device | str, *, sandbox: str | None = None) -> Sandbox:
     """The sandbox for ``device``; ``sandbox``: auto | full | portable (None: $TORCHDRILL_SANDBOX,
     else auto), see :mod:`torchdrill.sandbox.backend`."""
     from .sandbox import backend
@@ -59,10 +66,10 @@ def new_sandbox(course: Course, device, *, sandbox: str | None = None) -> Sandbo
     return backend.sandbox_class(backend.resolve(sandbox))(limits, hide=secrets_of(course), device=str(device))
 
 
-def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: set[str] | None,
+def assemble(course: Course, records: Mapping[str, Record], *, lang: str, chapters: list[str], stubs: set[str] | None,
              visible_only: bool = False) -> tuple[CheckResult, ...]:
     """One CheckResult per check, in course order; every stub's points are accounted for."""
-    by_stub: dict[str, list] = {}
+    by_stub: dict[str, list[Record]] = {}
     for rec in records.values():
         by_stub.setdefault(f"{rec.chapter}.{rec.stub}", []).append(rec)
     out: list[CheckResult] = []
@@ -70,7 +77,7 @@ def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: 
         if ch.id not in chapters:
             continue
         for stub, points in ch.stubs.items():
-            qual = f"{ch.id}.{stub}"
+            qual = ch.qualname(stub)
             if stubs is not None and qual not in stubs:
                 continue
             recs = by_stub.get(qual, [])
@@ -85,7 +92,7 @@ def assemble(course: Course, records, *, lang: str, chapters: list[str], stubs: 
             # exactly the stub's points (and the course's) in floating point, not 59.99999999999999.
             shares = [round(points * r.weight / total_w * 32) / 32 for r in recs]
             shares[-1] = points - sum(shares[:-1])
-            for rec, share in zip(recs, shares):
+            for rec, share in zip(recs, shares, strict=True):
                 outcome = rec.outcome or Outcome.GRADER_ERROR
                 feedback = (rec.feedback or Feedback.of(GRADER_ERROR)) if not outcome.passed else None
                 out.append(_check(ch.id, stub, rec.title_id, outcome, share if outcome.passed else 0.0, share,
@@ -101,8 +108,9 @@ def _check(chapter: str, stub: str, title_id: str, outcome: Outcome, score: floa
                        feedback=feedback)
 
 
-def grade_submission(submission: Path, course: Course, sandbox: Sandbox, *, lang: str, device,
-                     select: str | None = None, visible_only: bool = False, name: str | None = None) -> SubmissionResult:
+def grade_submission(submission: Path, course: Course, sandbox: Sandbox, *, lang: str, device: torch.device | str,
+                     select: str | None = None, visible_only: bool = False,
+                     name: str | None = None) -> SubmissionResult:
     """Grade one submission end to end in an already started ``sandbox``. Never raises for anything
     the submission does.  (Many submissions: :class:`torchdrill.session.GradingSession`.)"""
     from .session import GradingSession

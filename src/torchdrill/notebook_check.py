@@ -20,15 +20,12 @@ from __future__ import annotations
 
 import atexit
 import itertools
-import json
 import os
-import select
 import shlex
-import signal
-import subprocess
-import sys
+from collections.abc import Iterable
 from pathlib import Path
 
+from .linechild import LineChild
 from .messages import msg
 
 COURSE_ENV = "TORCHDRILL_COURSE"
@@ -46,7 +43,7 @@ def is_check_cell(source: str) -> bool:
 class CellLog:
     """The code cells a kernel ran: the latest source per cell, in the order cells first ran."""
 
-    def __init__(self, history: list[str] = ()) -> None:
+    def __init__(self, history: Iterable[str] = ()) -> None:
         self._runs = itertools.count()
         self._cells: dict[object, str] = {}
         for source in history:
@@ -79,65 +76,8 @@ def find_course(start: Path | None = None) -> Path | None:
 
 # --------------------------------------------------------------------------- the grading process
 
-class Grader:
-    """The one grading process of this kernel."""
-
-    def __init__(self) -> None:
-        self.proc: subprocess.Popen | None = None
-
-    def _start(self) -> subprocess.Popen:
-        env = {k: os.environ[k] for k in _ENV_KEPT if k in os.environ}
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        return subprocess.Popen([sys.executable, "-I", "-m", "torchdrill.notebook_grade", "--serve"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                env=env, cwd="/", text=True, encoding="utf-8", bufsize=1, start_new_session=True)
-
-    def ask(self, request: dict) -> dict:
-        if self.proc is None or self.proc.poll() is not None:
-            self.stop()
-            self.proc = self._start()
-        proc = self.proc
-        try:
-            proc.stdin.write(json.dumps(request) + "\n")
-            proc.stdin.flush()
-            ready, _, _ = select.select([proc.stdout], [], [], CHECK_SECONDS)
-            line = proc.stdout.readline() if ready else ""
-        except (OSError, ValueError, KeyboardInterrupt):
-            self.stop()
-            raise
-        if not line:
-            self.stop()
-            raise TimeoutError(f"no answer within {CHECK_SECONDS} s" if not ready else "the grading process stopped")
-        return json.loads(line)
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        proc.wait()
-        for pipe in (proc.stdin, proc.stdout):
-            try:
-                pipe.close()
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        """Let the grading process close its sandbox and exit (the kernel is going away)."""
-        proc = self.proc
-        if proc is None:
-            return
-        try:
-            proc.stdin.close()
-            proc.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            self.stop()
-
-
-_grader = Grader()
+#: the one grading process of this kernel (:mod:`torchdrill.linechild`)
+_grader = LineChild("torchdrill.notebook_grade", _ENV_KEPT, CHECK_SECONDS)
 atexit.register(_grader.close)
 
 

@@ -26,6 +26,10 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .session import GradingSession
 
 #: the width tables are drawn at (Jupyter wraps nothing inside <pre>)
 WIDTH = 100
@@ -46,8 +50,8 @@ class NotebookGrader:
     """Answers the check cells of one kernel: one course and language at a time, kept warm."""
 
     def __init__(self) -> None:
-        self.key = None
-        self.session = None          # one GradingSession (visible checks only), kept warm
+        self.key: tuple[str, str] | None = None
+        self.session: GradingSession | None = None   # one GradingSession (visible checks only), kept warm
 
     def _ready(self, course, lang: str) -> None:
         key = (str(course.root), lang)
@@ -58,8 +62,9 @@ class NotebookGrader:
             return
         from .session import GradingSession
 
-        self.session = GradingSession(course, lang=lang, device=course.device, visible_only=True, warm=False)
-        self.session.start(wait=False)
+        session = self.session = GradingSession(course, lang=lang, device=course.device, visible_only=True,
+                                                warm=False)
+        session.start(wait=False)
 
     def check(self, request: dict) -> dict:
         from rich.console import Console

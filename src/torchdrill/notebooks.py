@@ -83,7 +83,7 @@ def intro_markdown(course: Course, chapter: Chapter, module_doc: str) -> str:
 
 def chapter_stub_text(course: Course, chapter: Chapter) -> str:
     """The chapter's stub module, exactly as ``exercises/<chapter>.py`` is generated."""
-    from .stubgen import make_stub       # instructor-only module
+    from .stubgen import make_stub  # instructor-only module
 
     src = course.solutions_dir / chapter.filename
     return make_stub(src.read_text(encoding="utf-8"), str(src))

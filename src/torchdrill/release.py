@@ -21,8 +21,6 @@ to the visible counts, no solution or hidden line in any file), and only then mo
 from __future__ import annotations
 
 import ast
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -31,7 +29,9 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from . import TORCH_VERSION
 from .course import COURSE_FILE, Course, load_course
 from .errors import CourseError, UsageError
 from .messages import N_, msg, render
@@ -42,7 +42,6 @@ from .wheel import ENGINE_EXCLUDE, build_wheel
 
 MANIFEST = "release.json"
 MANIFEST_SCHEMA = 1
-TORCH_VERSION = "2.13.0"
 #: what may never appear in a bundle, at any depth
 FORBIDDEN_DIRS = ("solutions", "tests", "examples", ".git")
 
@@ -71,21 +70,17 @@ def count_checks(graders_dir: Path, chapters: list[str], *, by_test: bool = Fals
     (parametrized checks counted once per case); with ``by_test``, also ``"tests"``: the names
     of the visible test functions, once per collected check.  A grader that fails to collect is
     an error."""
-    import pytest
-
     from .grading.plugin import GradingPlugin, pytest_args
+    from .session import run_pytest
 
     files = [graders_dir / f"test_{c}.py" for c in chapters if (graders_dir / f"test_{c}.py").is_file()]
-    counts: dict[str, dict[str, int]] = {}
+    counts: dict[str, dict[str, Any]] = {}
     if not files:
         return counts
     plugin = GradingPlugin(sandbox=None, staged={}, solutions_dir=None, lang="en", device="cpu")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    sink = io.StringIO()
     _forget_modules(files)            # importlib mode reuses a module of the same name from sys.modules
     try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            pytest.main([*pytest_args(files, graders_dir), "--collect-only"], plugins=[plugin])
+        run_pytest([*pytest_args(files, graders_dir), "--collect-only"], plugin)
     finally:
         _forget_modules(files)
     if plugin.collect_errors:
@@ -173,7 +168,8 @@ $venv = ".venv\\Scripts\\python.exe"
 & $venv -c "import torch" *> $null
 if ($LASTEXITCODE -ne 0) {{
     Write-Host "{t_torch_cpu} ..."
-    $index = if ($null -ne $env:TORCH_INDEX_URL) {{ $env:TORCH_INDEX_URL }} else {{ "https://download.pytorch.org/whl/cpu" }}
+    $cpu = "https://download.pytorch.org/whl/cpu"
+    $index = if ($null -ne $env:TORCH_INDEX_URL) {{ $env:TORCH_INDEX_URL }} else {{ $cpu }}
     if ($index) {{ & $venv -m pip install -q "torch=={torch}" --index-url $index }}
     else {{ & $venv -m pip install -q "torch=={torch}" }}
     if ($LASTEXITCODE) {{ exit 1 }}
@@ -210,9 +206,11 @@ def student_readme(course: Course, counts: dict[str, dict[str, int]], *, wheel: 
     stub = next(iter(course.chapters[0].stubs))
 
     def commands(notes: tuple[str, ...], other: str) -> str:
-        lines = [f".venv/bin/torchdrill check{arg}" for arg in ("", f" {first}", f" {first}.{stub}", f" --lang {other}")]
+        args = ("", f" {first}", f" {first}.{stub}", f" --lang {other}")
+        lines = [f".venv/bin/torchdrill check{arg}" for arg in args]
         width = max(map(len, lines)) + 2
-        return "\n".join(f"   {line.ljust(width)}# {note}" for line, note in zip(lines, notes))
+        return "\n".join(f"   {line.ljust(width)}# {note}" for line, note in zip(lines, notes, strict=True))
+
     colab = "\n".join(f"  {line}" for line in (
         f"!unzip -q -o /content/{bundle}.zip -d /content",
         f"!pip install -q /content/{bundle}/engine/{wheel}",
@@ -260,10 +258,11 @@ def secret_lines(course: Course) -> dict[str, str]:
     for path, text in graders.items():
         src = text.splitlines()
         for node in ast.parse(text).body:
-            if check_mark(node) is None or node.name not in cut[path].removed:
+            if (not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or check_mark(node) is None
+                    or node.name not in cut[path].removed):
                 continue
             start = min([d.lineno for d in node.decorator_list] + [node.lineno])
-            for n in range(start, node.end_lineno + 1):
+            for n in range(start, (node.end_lineno or node.lineno) + 1):
                 line = _norm(src[n - 1])
                 if len(line) >= TRIVIAL_CHARS and line not in public:
                     out.setdefault(line, f"{path.name}:{n} (hidden check {node.name})")
@@ -312,7 +311,7 @@ def leaks(root: Path, secrets: dict[str, str], *, skip_engine: bool = True) -> l
         if skip_engine and name.startswith("engine/"):
             continue
         for n, line in enumerate(text.replace("\0", "\n").splitlines(), start=1):
-            hit = secrets.get(_norm(line)) and _norm(line) or solution_in(line, solution)
+            hit = (secrets.get(_norm(line)) and _norm(line)) or solution_in(line, solution)
             if hit:
                 found.append(f"{name}:{n}: {hit!r} ({secrets[hit]})")
     return found
@@ -324,15 +323,14 @@ def _prepare_out(out: Path, course: Course, force: bool) -> None:
     out = Path(out).absolute()
     root = course.root.resolve()
     if out.resolve() == root or root.is_relative_to(out.resolve()) or any(
-            out.resolve().is_relative_to(root / d) for d in FORBIDDEN_DIRS + ("exercises", "graders")):
+            out.resolve().is_relative_to(root / d) for d in (*FORBIDDEN_DIRS, "exercises", "graders")):
         raise UsageError(f"{out}: the bundle must go to a folder of its own, not into the course or above it")
     if out.exists():
         if not out.is_dir():
             raise UsageError(f"{out}: exists and is not a folder")
-        if any(out.iterdir()):
-            if not (force and (out / "graders" / MANIFEST).is_file()):
-                raise UsageError(f"{out}: exists and is not empty; give a new folder, or --force to replace "
-                                 "a bundle made earlier by torchdrill release")
+        if any(out.iterdir()) and not (force and (out / "graders" / MANIFEST).is_file()):
+            raise UsageError(f"{out}: exists and is not empty; give a new folder, or --force to replace "
+                             "a bundle made earlier by torchdrill release")
 
 
 def release(course: Course, out: Path, *, force: bool = False) -> Release:
@@ -342,55 +340,17 @@ def release(course: Course, out: Path, *, force: bool = False) -> Release:
     if not course.solutions_dir.is_dir():
         raise CourseError(f"{course.solutions_dir}: no solutions/ here; run torchdrill release in the "
                           "instructor's course folder (the stubs are generated from the solutions)")
-    from .stubgen import make_stub       # instructor-only: not in the student wheel
-
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         chapters = [c.id for c in course.chapters]
-        # 1. stubs, from the single source
-        (work / "exercises").mkdir()
-        stubs = {}
-        for ch in chapters:
-            src = course.solutions_dir / f"{ch}.py"
-            if not src.is_file():
-                raise CourseError(f"{src}: missing; every chapter in {COURSE_FILE} needs its solution module")
-            stubs[ch] = make_stub(src.read_text(encoding="utf-8"), str(src))
-            (work / "exercises" / f"{ch}.py").write_text(stubs[ch], encoding="utf-8")
-        # 1b. the same stubs as notebooks, with a check cell per stub
-        write_notebooks(course, work, stubs)
+        # 1. stubs, from the single source, and the same stubs as notebooks with a check cell per stub
+        write_notebooks(course, work, _write_stubs(course, work / "exercises", chapters))
         # 2. graders: visible checks only
-        (work / "graders").mkdir()
         secrets = secret_lines(course)
-        solution = {line: origin for line, origin in secrets.items() if origin.endswith("(solution)")}
-        shipped, withheld, warnings = [], {}, []
-        for ch in chapters:
-            src = course.graders_dir / f"test_{ch}.py"
-            if src.is_file():
-                dest = work / "graders" / src.name
-                stripped, why = safe_grader(src.read_text(encoding="utf-8"), ch, str(src), solution)
-                dest.write_text(stripped.text, encoding="utf-8")
-                shipped.append(dest)
-                for name in stripped.withheld:
-                    withheld[f"{ch}::{name}"] = True
-                    reason = (f"its code shows a solution line ({why[name]})" if name in why else
-                              "it uses the `reference` fixture, and students have no solutions")
-                    warnings.append(f"{src.name}::{name} is visible=True, but {reason}: withheld from the bundle "
-                                    "(counted as hidden). Compute its expected value another way to let students "
-                                    "run it.")
+        shipped, withheld, warnings = _write_graders(course, work / "graders", chapters, secrets)
         # 3. counts (NB: after 2: visible is what the stripped graders collect, hidden the rest)
-        full = count_checks(course.graders_dir, chapters, by_test=True)
-        bundled = count_checks(work / "graders", chapters)
-        counts = {}
-        for q in course.qualnames():
-            total = full.get(q, {"visible": 0, "hidden": 0})
-            ch = q.split(".")[0]
-            due = total["visible"] - sum(1 for t in total.get("tests", ()) if f"{ch}::{t}" in withheld)
-            got = bundled.get(q, {"visible": 0, "hidden": 0})
-            if got["visible"] != due or got["hidden"]:
-                raise CourseError(f"{q}: the bundle's graders collect {got['visible']} visible check(s) where "
-                                  f"{due} are due; a visible check depends on something only hidden ones had")
-            counts[q] = {"visible": due, "hidden": total["visible"] + total["hidden"] - due}
+        counts = _bundle_counts(course, work / "graders", chapters, withheld)
         from . import __version__
 
         (work / "graders" / MANIFEST).write_text(json.dumps(
@@ -398,28 +358,10 @@ def release(course: Course, out: Path, *, force: bool = False) -> Release:
             encoding="utf-8")
         # 4. the engine (NB: after 2, its catalog keeps only what the shipped graders use)
         wheel = build_wheel(work / "engine", shipped)
-        # 5. course.yml, README, install script
-        shutil.copyfile(course.root / COURSE_FILE, work / COURSE_FILE)
-        (work / "README.md").write_text(student_readme(course, counts, wheel=wheel.name, bundle=out.name),
-                                        encoding="utf-8")
-        install = work / "install.sh"
-        install.write_text(install_script(INSTALL_SH, wheel.name), encoding="utf-8")
-        install.chmod(0o755)
-        (work / "install.ps1").write_text(install_script(INSTALL_PS1, wheel.name),
-                                          encoding="utf-8-sig")   # BOM: Windows PowerShell 5 reads UTF-8 then
+        # 5. course.yml, README, install scripts
+        _write_docs(course, work, counts, wheel.name, out.name)
         # 6. verify before anything is moved into place
-        load_course(work)
-        import nbformat
-
-        for nb in sorted((work / "notebooks").glob("*.ipynb")):
-            nbformat.validate(nbformat.read(nb, as_version=4))
-        found = leaks(work, secrets)
-        if found:
-            raise CourseError("the bundle would carry solution or hidden-check code:\n  " + "\n  ".join(found[:20]))
-        bad = [p for p in work.rglob("*") if p.name in FORBIDDEN_DIRS]
-        if bad:
-            raise CourseError(f"the bundle would hold {bad[0].relative_to(work)}")
-        files = tuple(sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file()))
+        files = _verify(work, secrets)
         if out.exists():
             shutil.rmtree(out)
         os.replace(work, out)
@@ -427,6 +369,95 @@ def release(course: Course, out: Path, *, force: bool = False) -> Release:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return Release(out, counts, out / "engine" / wheel.name, files, tuple(warnings))
+
+
+def _write_stubs(course: Course, folder: Path, chapters: list[str]) -> dict[str, str]:
+    """``folder/<chapter>.py``: the stubs generated from each solution module; chapter -> stub text."""
+    from .stubgen import make_stub  # instructor-only: not in the student wheel
+
+    folder.mkdir()
+    stubs = {}
+    for ch in chapters:
+        src = course.solutions_dir / f"{ch}.py"
+        if not src.is_file():
+            raise CourseError(f"{src}: missing; every chapter in {COURSE_FILE} needs its solution module")
+        stubs[ch] = make_stub(src.read_text(encoding="utf-8"), str(src))
+        (folder / f"{ch}.py").write_text(stubs[ch], encoding="utf-8")
+    return stubs
+
+
+def _write_graders(course: Course, folder: Path, chapters: list[str],
+                   secrets: dict[str, str]) -> tuple[list[Path], set[str], list[str]]:
+    """``folder/test_<chapter>.py``: the visible checks of each grader.  Returns the files written,
+    the checks withheld although visible (``chapter::test``), and a warning for each of them."""
+    folder.mkdir()
+    solution = {line: origin for line, origin in secrets.items() if origin.endswith("(solution)")}
+    shipped: list[Path] = []
+    withheld: set[str] = set()
+    warnings: list[str] = []
+    for ch in chapters:
+        src = course.graders_dir / f"test_{ch}.py"
+        if not src.is_file():
+            continue
+        dest = folder / src.name
+        stripped, why = safe_grader(src.read_text(encoding="utf-8"), ch, str(src), solution)
+        dest.write_text(stripped.text, encoding="utf-8")
+        shipped.append(dest)
+        for name in stripped.withheld:
+            withheld.add(f"{ch}::{name}")
+            reason = (f"its code shows a solution line ({why[name]})" if name in why else
+                      "it uses the `reference` fixture, and students have no solutions")
+            warnings.append(f"{src.name}::{name} is visible=True, but {reason}: withheld from the bundle "
+                            "(counted as hidden). Compute its expected value another way to let students "
+                            "run it.")
+    return shipped, withheld, warnings
+
+
+def _bundle_counts(course: Course, graders: Path, chapters: list[str],
+                   withheld: set[str]) -> dict[str, dict[str, int]]:
+    """Visible and hidden checks per stub, as the manifest states them: the bundle's ``graders``
+    must collect exactly the visible ones the course's graders have (less those withheld)."""
+    full = count_checks(course.graders_dir, chapters, by_test=True)
+    bundled = count_checks(graders, chapters)
+    counts = {}
+    for q in course.qualnames():
+        total = full.get(q, {"visible": 0, "hidden": 0})
+        ch = q.split(".")[0]
+        due = total["visible"] - sum(1 for t in total.get("tests", ()) if f"{ch}::{t}" in withheld)
+        got = bundled.get(q, {"visible": 0, "hidden": 0})
+        if got["visible"] != due or got["hidden"]:
+            raise CourseError(f"{q}: the bundle's graders collect {got['visible']} visible check(s) where "
+                              f"{due} are due; a visible check depends on something only hidden ones had")
+        counts[q] = {"visible": due, "hidden": total["visible"] + total["hidden"] - due}
+    return counts
+
+
+def _write_docs(course: Course, work: Path, counts: dict[str, dict[str, int]], wheel: str, bundle: str) -> None:
+    """course.yml, README.md and the install scripts of the bundle in ``work``."""
+    shutil.copyfile(course.root / COURSE_FILE, work / COURSE_FILE)
+    (work / "README.md").write_text(student_readme(course, counts, wheel=wheel, bundle=bundle), encoding="utf-8")
+    install = work / "install.sh"
+    install.write_text(install_script(INSTALL_SH, wheel), encoding="utf-8")
+    install.chmod(0o755)
+    (work / "install.ps1").write_text(install_script(INSTALL_PS1, wheel),
+                                      encoding="utf-8-sig")   # BOM: Windows PowerShell 5 reads UTF-8 then
+
+
+def _verify(work: Path, secrets: dict[str, str]) -> tuple[str, ...]:
+    """Check the bundle in ``work`` (the course loads, the notebooks are valid, no secret line and no
+    forbidden folder is in it); returns its files."""
+    import nbformat
+
+    load_course(work)
+    for nb in sorted((work / "notebooks").glob("*.ipynb")):
+        nbformat.validate(nbformat.read(nb, as_version=4))
+    found = leaks(work, secrets)
+    if found:
+        raise CourseError("the bundle would carry solution or hidden-check code:\n  " + "\n  ".join(found[:20]))
+    bad = [p for p in work.rglob("*") if p.name in FORBIDDEN_DIRS]
+    if bad:
+        raise CourseError(f"the bundle would hold {bad[0].relative_to(work)}")
+    return tuple(sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file()))
 
 
 __all__ = ["ENGINE_EXCLUDE", "MANIFEST", "Release", "Stripped", "build_wheel", "bundle_grader", "bundle_texts",

@@ -22,7 +22,7 @@ Nothing here imports torch.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 #: First characters (after leading white space) that make a spreadsheet evaluate a cell.
 CSV_TRIGGERS = frozenset("=+-@\t\r\n\0\uff1d\uff0b\uff0d\uff20")

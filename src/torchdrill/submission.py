@@ -13,7 +13,6 @@ The staged copies live in the sandbox's scratch folder, readable but not writabl
 from __future__ import annotations
 
 import ast
-import json
 import os
 import stat
 from dataclasses import dataclass, field
@@ -130,7 +129,8 @@ def _read_regular(path: Path) -> tuple[bytes | None, Msg | None]:
 
 def _candidates(root: Path, notes: list[Msg]) -> list[Path]:
     """Files under ``root`` that may hold chapters, breadth first, symlinked folders not entered."""
-    found, seen, queue = [], 0, [(root, 0)]
+    found: list[Path] = []
+    seen, queue = 0, [(root, 0)]
     while queue:
         d, depth = queue.pop(0)
         try:
@@ -165,56 +165,13 @@ def stage(submission: Path, into: Path, chapters: list[str], lang: str = "en",
     after a chapter by the stubs it defines."""
     out = Staged(lang=lang)
     notes = out.note_msgs
-    try:
-        st = os.lstat(submission)
-    except OSError:
-        notes.append(msg("{name}: not found.", name=printable(submission.name)))
-        return out
-    if stat.S_ISLNK(st.st_mode):
-        notes.append(msg("{name}: is a symbolic link and was skipped (submit the file itself).",
-                         name=printable(submission.name)))
-        return out
-    files = _candidates(submission, notes) if stat.S_ISDIR(st.st_mode) else [submission]
+    files = _submitted_files(submission, notes)
     for path in files:
-        raw, problem = _read_regular(path)
-        if problem:
-            notes.append(problem)
+        source = _chapter_source(path, notes)
+        if source is None:
             continue
-        if path.suffix == ".ipynb":
-            try:
-                text = notebook_to_source(raw)
-            except PARSE_BLOWUPS as exc:
-                notes.append(_too_deep(path, exc))
-                continue
-            except Exception as exc:  # nbformat raises many kinds: all mean "not a usable notebook"
-                notes.append(msg("{name}: is not a valid notebook ({err}); it was not graded.",
-                                 name=printable(path.name), err=type(exc).__name__))
-                continue
-            data = text.encode("utf-8")
-        else:
-            if path.suffix != ".py":
-                continue
-            data = raw
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                text = ""
-        chapter = _chapter_for_name(path.stem, chapters)
-        targets = [chapter] if chapter else []
-        if not targets and (len(files) == 1 or path.suffix == ".ipynb"):
-            # A lone file or a notebook not named after a chapter: place it by the stubs it defines.
-            defined = _defined_functions(text)
-            if defined is None:
-                notes.append(_too_deep(path, RecursionError()))
-                continue
-            known = stubs_by_chapter or {}
-            targets = [c for c in chapters if c in known and defined & known[c]]
-        if not targets:
-            if len(files) == 1:
-                notes.append(msg("{name}: no chapter recognised (name the file like ex07_optimization.py).",
-                                 name=printable(path.name)))
-            continue
-        for ch in targets:
+        data, text = source
+        for ch in _chapters_of(path, text, len(files) == 1, chapters, stubs_by_chapter or {}, notes):
             if ch in out.files:
                 notes.append(msg("{name}: {chapter} was already found in another file; this one was ignored.",
                                  name=printable(path.name), chapter=ch))
@@ -224,6 +181,68 @@ def stage(submission: Path, into: Path, chapters: list[str], lang: str = "en",
             os.chmod(dest, 0o644)
             out.files[ch] = dest
     return out
+
+
+def _submitted_files(submission: Path, notes: list[Msg]) -> list[Path]:
+    """The files of a submission that may hold chapters (a folder's, or the one file it is)."""
+    try:
+        st = os.lstat(submission)
+    except OSError:
+        notes.append(msg("{name}: not found.", name=printable(submission.name)))
+        return []
+    if stat.S_ISLNK(st.st_mode):
+        notes.append(msg("{name}: is a symbolic link and was skipped (submit the file itself).",
+                         name=printable(submission.name)))
+        return []
+    return _candidates(submission, notes) if stat.S_ISDIR(st.st_mode) else [submission]
+
+
+def _chapter_source(path: Path, notes: list[Msg]) -> tuple[bytes, str] | None:
+    """(the bytes to stage, their text) of a ``.py`` file or a notebook's code cells; None (with a
+    note when the student should know why) for a file that cannot be used."""
+    raw, problem = _read_regular(path)
+    if problem is not None or raw is None:
+        if problem is not None:
+            notes.append(problem)
+        return None
+    if path.suffix == ".ipynb":
+        try:
+            text = notebook_to_source(raw)
+        except PARSE_BLOWUPS as exc:
+            notes.append(_too_deep(path, exc))
+            return None
+        except Exception as exc:  # nbformat raises many kinds: all mean "not a usable notebook"
+            notes.append(msg("{name}: is not a valid notebook ({err}); it was not graded.",
+                             name=printable(path.name), err=type(exc).__name__))
+            return None
+        return text.encode("utf-8"), text
+    if path.suffix != ".py":
+        return None
+    try:
+        return raw, raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw, ""
+
+
+def _chapters_of(path: Path, text: str, lone: bool, chapters: list[str], stubs_by_chapter: dict[str, set[str]],
+                 notes: list[Msg]) -> list[str]:
+    """The chapters a file holds: the one it is named after, else (a lone file or a notebook) those
+    whose stubs it defines."""
+    chapter = _chapter_for_name(path.stem, chapters)
+    if chapter:
+        return [chapter]
+    targets: list[str] = []
+    if lone or path.suffix == ".ipynb":
+        # A lone file or a notebook not named after a chapter: place it by the stubs it defines.
+        defined = _defined_functions(text)
+        if defined is None:
+            notes.append(_too_deep(path, RecursionError()))
+            return []
+        targets = [c for c in chapters if c in stubs_by_chapter and defined & stubs_by_chapter[c]]
+    if not targets and lone:
+        notes.append(msg("{name}: no chapter recognised (name the file like ex07_optimization.py).",
+                         name=printable(path.name)))
+    return targets
 
 
 def _too_deep(path: Path, exc: BaseException) -> Msg:
@@ -247,4 +266,5 @@ def display_name(path: Path) -> str:
     return safe_file_name(name or b"submission")
 
 
-__all__ = ["PARSE_BLOWUPS", "Staged", "stage", "notebook_to_source", "code_cells_to_source", "is_autograder_test_cell", "display_name"]
+__all__ = ["PARSE_BLOWUPS", "Staged", "code_cells_to_source", "display_name", "is_autograder_test_cell",
+           "notebook_to_source", "stage"]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from ..course import load_course
 from ..errors import UsageError
-from ..safe_text import terminal
 from ..i18n import choose_language, translation
+from ..safe_text import terminal
 
 
 def add_arguments(p) -> None:
@@ -47,46 +47,67 @@ def check(course, *, target: str | None = None, folder: Path | None = None, lang
     from rich.console import Console
 
     from ..release import check_counts
-    from ..session import GradingSession
-    from ..render.check_table import print_check, stub_rows
-    from ..results import Outcome, SubmissionResult
 
     _ = translation(lang).gettext
     console = console or Console(highlight=False)
-    selected = course.select(target)           # an unknown name fails here, with a did-you-mean
+    order = course.qualnames(target)           # an unknown name fails here, with a did-you-mean
     folder = Path(folder) if folder is not None else course.exercises_dir
     if not folder.exists():
         raise UsageError(_("{folder}: not found; give the folder with your chapter files with --dir.").format(
             folder=folder))
     counts = check_counts(course)
-    order = [f"{c.id}.{s}" for c, stubs in selected for s in stubs]
     console.print(terminal(_("Checking {folder} against the visible checks ({n}) …").format(
         folder=_shown(folder), n=sum(counts[q]["visible"] for q in order))), markup=False)
-    own = session is None
-    box, used = None, str(device)
-    if own:
-        from ..grade import new_sandbox
-        from ..sandbox import backend
+    box = None
+    if session is None:
+        box, session = _own_session(course, target, lang, device, sandbox, console)
+    try:
+        result, used = _grade_visible(session, folder, target, lang, device)
+    finally:
+        if box is not None:
+            session.close()
+            box.close()
+    return _report(course, result, counts, order, used, lang, console)
 
-        kind = backend.resolve(sandbox)
-        if kind == "full" and not backend.full_available()[0]:
-            raise UsageError(_("--sandbox full: {why}; use --sandbox portable.").format(why=backend.full_available()[1]))
-        box = new_sandbox(course, "cpu", sandbox=kind)
-        box.warm = False
-        console.print(terminal(_isolation_line(kind, _)), markup=False)
-        session = GradingSession(course, lang=lang, device=device, select=target, visible_only=True, warm=False,
-                                 sandbox=box)
+
+def _own_session(course, target: str | None, lang: str, device: str, sandbox: str | None, console):
+    """A sandbox of the kind asked for and a visible-only session in it, for one check run."""
+    from ..grade import new_sandbox
+    from ..sandbox import backend
+    from ..session import GradingSession
+
+    _ = translation(lang).gettext
+    kind = backend.resolve(sandbox)
+    if kind == "full" and not backend.full_available()[0]:
+        raise UsageError(_("--sandbox full: {why}; use --sandbox portable.").format(
+            why=backend.full_available()[1]))
+    box = new_sandbox(course, "cpu", sandbox=kind)
+    box.warm = False
+    console.print(terminal(_isolation_line(kind, _)), markup=False)
+    return box, GradingSession(course, lang=lang, device=device, select=target, visible_only=True, warm=False,
+                               sandbox=box)
+
+
+def _grade_visible(session, folder: Path, target: str | None, lang: str, device: str):
+    """(the result, the device it ran on); a checker that broke gives a result that says so."""
+    from ..results import SubmissionResult
+
     try:
         session.start(wait=False)         # the graders are collected while the sandbox warms up
         result = session.grade(folder, select=target)
-        used = str(session.device or device)
+        return result, str(session.device or device)
     except Exception as exc:  # the checker itself broke: say so plainly, never as the student's fault
         sys.stderr.write(terminal(traceback.format_exc()))
-        result = SubmissionResult(submission=folder.name, checks=(), lang=lang, error=f"{type(exc).__name__}: {exc}")
-    finally:
-        if own:
-            session.close()
-            box.close()
+        return (SubmissionResult(submission=folder.name, checks=(), lang=lang, error=f"{type(exc).__name__}: {exc}"),
+                str(device))
+
+
+def _report(course, result, counts: dict, order: list[str], used: str, lang: str, console) -> int:
+    """Print the table of visible checks; 0 when every one passed."""
+    from ..render.check_table import print_check, stub_rows
+    from ..results import Outcome
+
+    _ = translation(lang).gettext
     # A stub whose checks are all hidden has no visible record: grading files that as "no check
     # found"; here it simply has no visible check.
     checks = tuple(c for c in result.checks

@@ -16,12 +16,13 @@ def add_arguments(p) -> None:
                         "Username, else Email address, else ID number for Moodle)")
     p.add_argument("--assignment", default=None, metavar="NAME",
                    help="the assignment (grade item) column's name (default: 'torchdrill DIR')")
-    p.add_argument("-o", "--out", type=Path, default=None, metavar="FILE", help="the import file (default DIR/<format>.csv)")
+    p.add_argument("-o", "--out", type=Path, default=None, metavar="FILE",
+                   help="the import file (default DIR/<format>.csv)")
 
 
 def run(args) -> int:
     from ..export import export_grades
-    from ..safe_text import echo as print       # names and roster cells: other people's text, no raw controls
+    from ..safe_text import echo as print  # names and roster cells: other people's text, no raw controls
 
     made = export_grades(args.folder, args.fmt, args.roster, match_by=args.match_by, assignment=args.assignment,
                          out=args.out)

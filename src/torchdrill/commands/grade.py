@@ -6,9 +6,9 @@ import traceback
 from pathlib import Path
 
 from ..course import load_course
-from ..errors import UsageError
-from ..safe_text import terminal
+from ..errors import GraderError, UsageError
 from ..i18n import choose_language
+from ..safe_text import terminal
 
 
 def add_arguments(g) -> None:
@@ -110,4 +110,4 @@ def grade_one(submission: Path, json_path: Path, course, *, lang: str, device: s
         session.close()
     write_results(result, json_path)
     print_summary(result)
-    return 0 if not result.error else 6
+    return 0 if not result.error else GraderError.exit_code

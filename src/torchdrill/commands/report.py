@@ -25,7 +25,7 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     from ..course import load_course
     from ..report import write_report
-    from ..safe_text import echo as print       # folder names can hold any byte: no raw controls
+    from ..safe_text import echo as print  # folder names can hold any byte: no raw controls
 
     try:
         course = load_course(args.course)

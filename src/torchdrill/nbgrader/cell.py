@@ -24,13 +24,9 @@ When anything goes wrong the cell prints why and is worth 0.0: it never fails op
 from __future__ import annotations
 
 import atexit
-import json
 import os
-import select
-import signal
-import subprocess
-import sys
 
+from ..linechild import LineChild
 from ..messages import msg
 from . import COURSE_ENV, TEST_CELL_TAG
 
@@ -102,67 +98,14 @@ def _said(message) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the grading process
-# One per kernel, started by the first test cell and kept warm for the next ones (its sandbox too).
-# It lives in its own session, so an interrupt nbgrader sends the kernel does not reach it; it ends
-# when the kernel closes the pipe (kernel exit included) or when a request runs past GRADE_SECONDS.
+# One per kernel, started by the first test cell and kept warm for the next ones (its sandbox too):
+# see :mod:`torchdrill.linechild`.
 
-_server: subprocess.Popen | None = None
-
-
-def _start() -> subprocess.Popen:
-    env = {k: os.environ[k] for k in _ENV_KEPT if k in os.environ}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return subprocess.Popen([sys.executable, "-I", "-m", "torchdrill.nbgrader.cellgrade", "--serve"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                            cwd="/", text=True, encoding="utf-8", bufsize=1, start_new_session=True)
-
-
-def _stop() -> None:
-    global _server
-    proc, _server = _server, None
-    if proc is None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-    for pipe in (proc.stdin, proc.stdout):
-        try:
-            pipe.close()
-        except OSError:
-            pass
+_server = LineChild("torchdrill.nbgrader.cellgrade", _ENV_KEPT, GRADE_SECONDS)
 
 
 def _ask(payload: dict) -> dict:
-    global _server
-    if _server is None or _server.poll() is not None:
-        _stop()
-        _server = _start()
-    proc = _server
-    try:
-        proc.stdin.write(json.dumps(payload) + "\n")
-        proc.stdin.flush()
-        ready, _, _ = select.select([proc.stdout], [], [], GRADE_SECONDS)
-        line = proc.stdout.readline() if ready else ""
-    except (OSError, ValueError, KeyboardInterrupt):
-        _stop()
-        raise
-    if not line:
-        _stop()
-        raise TimeoutError(f"no answer from the grading process within {GRADE_SECONDS} s" if not ready
-                           else "the grading process stopped")
-    return json.loads(line)
+    return _server.ask(payload)
 
 
-def _close_at_exit() -> None:
-    proc = _server
-    if proc is not None:
-        try:
-            proc.stdin.close()          # the grading process closes its sandbox and exits
-            proc.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            _stop()
-
-
-atexit.register(_close_at_exit)
+atexit.register(_server.close)

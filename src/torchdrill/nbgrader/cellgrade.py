@@ -18,12 +18,17 @@ import json
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from ..results import Outcome, SubmissionResult
 from ..session import Submission
+
+if TYPE_CHECKING:
+    from ..course import Course
+    from ..session import GradingSession
 
 
 def report_lines(result: SubmissionResult, qualname: str, *, visible_only: bool, points: float) -> list[str]:
@@ -55,8 +60,8 @@ class CellGrader:
     collected once) for all of a kernel's requests, started at the first."""
 
     def __init__(self) -> None:
-        self.course = None
-        self.session = None
+        self.course: Course | None = None
+        self.session: GradingSession | None = None
 
     def _ready(self, course_path: str):
         import os
@@ -65,13 +70,14 @@ class CellGrader:
         from ..i18n import choose_language
         from ..session import GradingSession
 
-        if self.course is None or str(self.course.root) != str(Path(course_path).resolve()):
+        course = self.course
+        if course is None or str(course.root) != str(Path(course_path).resolve()):
             self.close()
-            self.course = load_course(course_path)
+            course = self.course = load_course(course_path)
         if self.session is None:
-            lang = choose_language(os.environ.get("TORCHDRILL_LANG"), self.course.language)
-            self.session = GradingSession(self.course, lang=lang, device=self.course.device).start()
-        return self.course, self.session
+            lang = choose_language(os.environ.get("TORCHDRILL_LANG"), course.language)
+            self.session = GradingSession(course, lang=lang, device=course.device).start()
+        return course, self.session
 
     def submissions(self, requests: Iterable[dict], folder: Path, answer: Callable[[dict], None]) -> Iterator:
         """Each request as a one-stub submission (its cells as ``<chapter>.py``); ``answer`` gets the
@@ -104,12 +110,14 @@ class CellGrader:
             if first is None:
                 return
 
-            def report(sub: "_Request", result) -> None:
+            def report(sub: Submission, result: SubmissionResult) -> None:
+                assert isinstance(sub, _Request) and isinstance(sub.select, str)   # as submissions() yields them
                 score = round(max(0.0, min(result.stub_scores().get(sub.select, 0.0), sub.points)), 6)
                 answer({"score": score, "max_score": sub.points, "error": bool(result.error),
                         "lines": report_lines(result, sub.select, visible_only=bool(sub.visible_only),
                                               points=sub.points)})
 
+            assert self.session is not None            # started by the first request
             self.session.grade_many(itertools.chain([first], pending), report)
 
     def close(self) -> None:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..course import Chapter, Course
 from ..errors import CourseError
+from ..fsutil import write_atomic
 from ..i18n import LANGUAGES
 from ..messages import N_, msg, render
 from ..render import bilingual
@@ -46,9 +47,10 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 
 
 def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False,
-          points: float | None = None) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3, "solution": solution,
-            "task": False}
+          points: float = 0.0) -> dict:
+    """A cell's metadata: nbgrader's, of schema version 3."""
+    meta: dict[str, object] = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
+                               "solution": solution, "task": False}
     if grade:
         meta["points"] = int(points) if float(points).is_integer() else float(points)
     return {"nbgrader": meta}
@@ -74,7 +76,7 @@ def _span(lines: list[str], node: ast.stmt) -> tuple[int, int]:
     """1-based first and last line of a top-level statement: decorators included, and for a def the
     comment lines that close its body (``# END SOLUTION`` comes after the last statement)."""
     start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    end = node.end_lineno
+    end = node.end_lineno or node.lineno
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         k = end
         while k < len(lines):
@@ -111,7 +113,7 @@ def read_solution(path: Path, chapter: Chapter) -> tuple[str, list[Piece]]:
     module_doc = ast.get_docstring(tree, clean=True) or ""
     pieces: list[Piece] = []
     body = tree.body[1:] if module_doc and tree.body else tree.body
-    defined = set()
+    defined: set[str] = set()
     code_span: list[int] | None = None
 
     def flush() -> None:
@@ -193,14 +195,15 @@ def docstring_markdown(doc: str) -> str:
             out += ["```python", *body, "```"]
         elif any(_ENTRY.match(b) for b in body if b and not b[0].isspace()):
             for b in body:
-                if b and not b[0].isspace() and _ENTRY.match(b):
-                    name, rest = _ENTRY.match(b).groups()
+                entry = _ENTRY.match(b) if b and not b[0].isspace() else None
+                if entry:
+                    name, rest = entry.groups()
                     out.append(f"- `{name}`: {rest}")
                 elif b.strip():
                     out[-1] += " " + b.strip()
         else:
             paragraph: list[str] = []
-            for b in body + [""]:
+            for b in [*body, ""]:
                 if b.strip() and paragraph and _hangul(paragraph[-1]) and " / " not in paragraph[-1] and not _hangul(b):
                     out += [" ".join(paragraph), ""]      # Korean, then the same in English: two paragraphs
                     paragraph = []
@@ -220,28 +223,25 @@ def _hangul(text: str) -> bool:
 def _signature(piece: Piece) -> str:
     """``name(a, b, lr=0.01, *shape, generator=None)``: names and defaults, no annotations."""
     fn = ast.parse(textwrap.dedent(piece.source)).body[0]
+    assert isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))      # a stub's piece is its def
     a = fn.args
+
+    def named(args: list[ast.arg], defaults: list[ast.expr | None]) -> list[str]:
+        return [arg.arg + ("" if d is None else "=" + ast.unparse(d)) for arg, d in zip(args, defaults, strict=True)]
+
     positional = a.posonlyargs + a.args
-    defaults = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
-    parts = [arg.arg + ("" if d is None else "=" + ast.unparse(d)) for arg, d in zip(positional, defaults)]
+    parts = named(positional, [None] * (len(positional) - len(a.defaults)) + list(a.defaults))
     if a.vararg:
         parts.append("*" + a.vararg.arg)
     elif a.kwonlyargs:
         parts.append("*")
-    parts += [arg.arg + ("" if d is None else "=" + ast.unparse(d)) for arg, d in zip(a.kwonlyargs, a.kw_defaults)]
+    parts += named(a.kwonlyargs, a.kw_defaults)
     if a.kwarg:
         parts.append("**" + a.kwarg.arg)
     return f"{piece.name}({', '.join(parts)})"
 
 
 # --------------------------------------------------------------------------- the notebook
-
-def _cell(kind: str, cell_id: str, source: str, metadata: dict) -> dict:
-    cell = {"cell_type": kind, "id": cell_id, "metadata": metadata, "source": source}
-    if kind == "code":
-        cell.update(execution_count=None, outputs=[])
-    return cell
-
 
 _GRADES_HERE = N_("Grades the code of the function above in torchdrill's sandbox, not in this kernel, and ends "
                   "with the points earned.")
@@ -286,34 +286,36 @@ def intro_markdown(course: Course, chapter: Chapter, module_doc: str) -> str:
 
 
 def build_notebook(course: Course, chapter: Chapter) -> dict:
-    """The source notebook of one chapter, as a plain nbformat-4.5 dict."""
+    """The source notebook of one chapter, an nbformat-4.5 ``NotebookNode``."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
     module_doc, pieces = read_solution(course.solutions_dir / chapter.filename, chapter)
-    cells = [_cell("markdown", "intro", intro_markdown(course, chapter, module_doc),
-                   _meta("intro", locked=True))]
+    cells = [new_markdown_cell(intro_markdown(course, chapter, module_doc), id="intro",
+                               metadata=_meta("intro", locked=True))]
     setup_n = 0
     for piece in pieces:
         if piece.kind == "code":
             setup_n += 1
             gid = "setup" if setup_n == 1 else f"setup_{setup_n}"
-            cells.append(_cell("code", gid.replace("_", "-"), piece.source.rstrip("\n"), _meta(gid, locked=True)))
+            cells.append(new_code_cell(piece.source.rstrip("\n"), id=gid.replace("_", "-"),
+                                       metadata=_meta(gid, locked=True)))
             continue
         source = to_nbgrader_markers(piece.source).rstrip("\n")
         if piece.kind == "solution":     # a helper students write, graded through the stubs that use it
-            cells.append(_cell("code", f"{piece.name}-answer", source, _meta(f"answer_{piece.name}", solution=True)))
+            cells.append(new_code_cell(source, id=f"{piece.name}-answer",
+                                       metadata=_meta(f"answer_{piece.name}", solution=True)))
             continue
         stub, points = piece.name, chapter.stubs[piece.name]
         summary = piece.doc.splitlines()[0] if piece.doc else ""
         explain = f"## `{_signature(piece)}` ({_points_text(points)})\n\n{summary}\n\n{docstring_markdown(piece.doc)}"
-        cells.append(_cell("markdown", f"{stub}-explain", explain.rstrip(), _meta(f"explain_{stub}", locked=True)))
-        cells.append(_cell("code", f"{stub}-answer", source, _meta(f"answer_{stub}", solution=True)))
-        cells.append(_cell("code", f"{stub}-test", test_cell_source(chapter, stub),
-                           _meta(f"test_{stub}", grade=True, locked=True, points=points)))
-    return {
-        "cells": cells,
-        "metadata": {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
+        cells.append(new_markdown_cell(explain.rstrip(), id=f"{stub}-explain",
+                                       metadata=_meta(f"explain_{stub}", locked=True)))
+        cells.append(new_code_cell(source, id=f"{stub}-answer", metadata=_meta(f"answer_{stub}", solution=True)))
+        cells.append(new_code_cell(test_cell_source(chapter, stub), id=f"{stub}-test",
+                                   metadata=_meta(f"test_{stub}", grade=True, locked=True, points=points)))
+    nb: dict = new_notebook(cells=cells, metadata={"kernelspec": dict(KERNELSPEC),
+                                                   "language_info": {"name": "python"}})
+    return nb
 
 
 def notebook_text(nb: dict) -> str:
@@ -365,13 +367,11 @@ def config_text(existing: str | None, course: Course) -> str:
 # --------------------------------------------------------------------------- writing
 
 def _write(path: Path, text: str, changed: list[Path]) -> None:
+    """``text`` into ``path`` (atomically), unless the file already holds exactly that."""
     data = text.encode("utf-8")
     if path.is_file() and path.read_bytes() == data:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_atomic(path, data)
     changed.append(path)
 
 

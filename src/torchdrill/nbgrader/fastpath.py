@@ -26,9 +26,10 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
-from ..safe_text import echo as print      # student ids and messages are printed: no raw control bytes
+from ..safe_text import echo as print  # student ids and messages are printed: no raw control bytes
 
 TEST_PREFIX = "test_"
 ANSWER_PREFIX = "answer_"
@@ -114,27 +115,14 @@ def _stub_scores(result_json: dict) -> tuple[dict[str, float], set[str]]:
 def grade_nbgrader(course, course_dir: Path, assignment: str, *, lang: str, device: str, jobs: int | None = None,
                    progress: bool = True, out: Path | None = None, restart: bool = False) -> int:
     """Grade every submission of ``assignment`` and write the scores into the gradebook; returns an exit status."""
-    Gradebook, MissingEntry, CourseDirectory = _nbgrader()
     from ..batch import grade_batch
-    from ..state import assign_names
-    from ..submission import MAX_FILE_BYTES
 
+    _nbgrader()                                   # nbgrader missing: said before anything else
     course_dir = Path(course_dir).resolve()
     if not course_dir.is_dir():
         raise UsageError(f"--nbgrader {course_dir}: no such folder; give the nbgrader course directory")
     cfg = load_config(course_dir)
-    coursedir = CourseDirectory(config=cfg)
-    db_file = coursedir.db_url[len("sqlite:///"):] if coursedir.db_url.startswith("sqlite:///") else None
-    if db_file is not None and not os.path.isfile(db_file):
-        raise UsageError(f"{course_dir}: no gradebook ({db_file}); run `nbgrader generate_assignment {assignment}` "
-                         "there first")
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
-        try:
-            a = gb.find_assignment(assignment)
-        except MissingEntry:
-            raise UsageError(f"{assignment}: no such assignment in the gradebook ({coursedir.db_url}); run "
-                             f"`nbgrader generate_assignment {assignment}` in {course_dir} first") from None
-        notebooks = {nb.name: {gc.name: float(gc.max_score) for gc in nb.grade_cells} for nb in a.notebooks}
+    coursedir, notebooks = _assignment_notebooks(course_dir, cfg, assignment)
     chapters = [n for n in notebooks if n in course.chapter_ids]
     if not chapters:
         raise UsageError(f"{assignment}: none of its notebooks ({', '.join(sorted(notebooks)) or 'none'}) is named "
@@ -146,6 +134,44 @@ def grade_nbgrader(course, course_dir: Path, assignment: str, *, lang: str, devi
     base = Path(out) if out is not None else course_dir / "torchdrill" / assignment
     work, results_dir = base / "submissions", base / "results"
     students = _students(coursedir, assignment)
+    outcomes = _stage_notebooks(students, chapters, work)
+    if not students:
+        print(f"torchdrill: no submissions in {coursedir.format_path(coursedir.submitted_directory, '*', assignment)}",
+              file=sys.stderr)
+        return 0
+
+    only = chapters[0] if len(chapters) == 1 else None
+    status = grade_batch([work / s for s in students], results_dir, course, lang=lang, device=device, jobs=jobs,
+                         only=only, progress=progress, restart=restart)
+    _read_results(outcomes, work, results_dir)
+    write_gradebook(course, coursedir, cfg, assignment, notebooks, outcomes, students)
+    _print_table(course, chapters, notebooks, outcomes)
+    return status
+
+
+def _assignment_notebooks(course_dir: Path, cfg, assignment: str) -> tuple[Any, dict[str, dict[str, float]]]:
+    """nbgrader's CourseDirectory, and the assignment's notebooks in its gradebook: name -> grade
+    cell -> points."""
+    Gradebook, MissingEntry, CourseDirectory = _nbgrader()
+    coursedir = CourseDirectory(config=cfg)
+    db_file = coursedir.db_url[len("sqlite:///"):] if coursedir.db_url.startswith("sqlite:///") else None
+    if db_file is not None and not os.path.isfile(db_file):
+        raise UsageError(f"{course_dir}: no gradebook ({db_file}); run `nbgrader generate_assignment {assignment}` "
+                         "there first")
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        try:
+            a = gb.find_assignment(assignment)
+        except MissingEntry:
+            raise UsageError(f"{assignment}: no such assignment in the gradebook ({coursedir.db_url}); run "
+                             f"`nbgrader generate_assignment {assignment}` in {course_dir} first") from None
+        return coursedir, {nb.name: {gc.name: float(gc.max_score) for gc in nb.grade_cells} for nb in a.notebooks}
+
+
+def _stage_notebooks(students: dict[str, Path], chapters: list[str], work: Path) -> dict[str, StudentOutcome]:
+    """``work/<student>/<chapter>.ipynb``: each student's chapter notebooks copied (regular files
+    only, size capped) into a fresh ``work``."""
+    from ..submission import MAX_FILE_BYTES
+
     outcomes: dict[str, StudentOutcome] = {}
     if work.exists():
         shutil.rmtree(work)
@@ -160,17 +186,16 @@ def grade_nbgrader(course, course_dir: Path, assignment: str, *, lang: str, devi
                 o.present[name] = dest / f"{name}.ipynb"
             elif problem != "missing":
                 o.problems.append(f"{name}.ipynb: {problem}; it was not graded")
-    if not students:
-        print(f"torchdrill: no submissions in {coursedir.format_path(coursedir.submitted_directory, '*', assignment)}",
-              file=sys.stderr)
-        return 0
+    return outcomes
 
-    only = chapters[0] if len(chapters) == 1 else None
-    status = grade_batch([work / s for s in students], results_dir, course, lang=lang, device=device, jobs=jobs,
-                         only=only, progress=progress, restart=restart)
+
+def _read_results(outcomes: dict[str, StudentOutcome], work: Path, results_dir: Path) -> None:
+    """Each student's stub scores from the batch's result file."""
+    from ..state import assign_names
+
     # The batch names each result as state.assign_names does (a student id that is not a safe file
     # name is mapped): ask it, never rebuild "<student>.json" by hand.
-    named = {os.path.basename(path): name for name, path in assign_names([work / s for s in students])[0]}
+    named = {os.path.basename(path): name for name, path in assign_names([work / s for s in outcomes])[0]}
     for student, o in outcomes.items():
         result_name = named.get(student, student)
         path = results_dir / f"{result_name}.json"
@@ -184,10 +209,6 @@ def grade_nbgrader(course, course_dir: Path, assignment: str, *, lang: str, devi
             continue
         o.scores, o.broken = _stub_scores(data)
         o.graded = True
-
-    write_gradebook(course, coursedir, cfg, assignment, notebooks, outcomes, students)
-    _print_table(course, chapters, notebooks, outcomes)
-    return status
 
 
 def write_gradebook(course, coursedir, cfg, assignment: str, notebooks: dict[str, dict[str, float]],
@@ -229,7 +250,7 @@ def write_gradebook(course, coursedir, cfg, assignment: str, notebooks: dict[str
                         continue
                     if stub not in stubs:
                         continue                       # not one of ours (a manually graded cell): untouched
-                    qual = f"{chapter}.{stub}"
+                    qual = course.chapter(chapter).qualname(stub)
                     earned = min(max(o.scores.get(qual, 0.0), 0.0), float(grade.max_score))
                     grade.auto_score = round(earned, 6)
                     grade.needs_manual_grade = grade.manual_score is not None or qual in o.broken
@@ -275,7 +296,7 @@ def _late_penalty(gb, penalties, submission, sub_nb, student: str) -> None:
 
 
 def _print_table(course, chapters: list[str], notebooks: dict, outcomes: dict[str, StudentOutcome]) -> None:
-    quals = [f"{ch}.{s}" for ch in chapters for s in course.chapter(ch).stubs]
+    quals = [q for ch in chapters for q in course.qualnames(ch)]
     print("\t".join(["student", *quals, "total"]))
     for student, o in sorted(outcomes.items()):
         if not o.graded:

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
+from ..fsutil import write_atomic
 from ..results import SubmissionResult
 from ..safe_text import csv_row
-from ..fsutil import write_atomic
 
 
 def columns(course, only: str | None = None) -> list[str]:
     """The stub columns: qualified names of the graded stubs, in course order."""
-    return [f"{c.id}.{s}" for c, ss in course.select(only) for s in ss]
+    return course.qualnames(only)
 
 
 def _num(x: float) -> str:

@@ -31,8 +31,8 @@ __all__ = ["Graded", "ReportFiles", "Summary", "load_results", "result_from_grad
 class ReportFiles:
     html: Path
     json: Path
+    summary: Summary
     feedback: list[Path] = field(default_factory=list)
-    summary: Summary | None = None
 
 
 def write_report(folder: Path, course=None, *, lang: str = "en", feedback: bool = True,

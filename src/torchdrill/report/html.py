@@ -8,7 +8,7 @@ in ``data:`` URIs, so it opens offline, from a mail attachment or an LMS upload.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from urllib.parse import quote
 
 from .summary import Summary
@@ -45,7 +45,8 @@ def fenced(text, indent: str = "") -> str:
 
 def tidy_markdown(text: str) -> str:
     """At most one blank line in a row outside fenced blocks; one newline at the end."""
-    out, blank, fence = [], 0, None
+    out: list[str] = []
+    blank, fence = 0, None
     for line in text.splitlines():
         stripped = line.strip()
         if fence is None:
@@ -64,7 +65,7 @@ def tidy_markdown(text: str) -> str:
     return "\n".join(out).strip("\n") + "\n"
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment():
     import jinja2
 

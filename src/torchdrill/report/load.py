@@ -90,7 +90,7 @@ def result_from_gradescope(d: Any, name: str = "") -> SubmissionResult | None:
         title = full[len(qual) + 2:] if full.startswith(qual + ": ") else full
         message = "" if outcome.passed else _LABEL.sub("", str(t.get("output", "")), count=1)
         data = t.get("extra_data") if isinstance(t.get("extra_data"), dict) else {}
-        title_id = data.get("title_id") if isinstance(data.get("title_id"), str) else ""
+        title_id = data["title_id"] if isinstance(data.get("title_id"), str) else ""
         feedback = Feedback.from_data(data["feedback"]) if isinstance(data.get("feedback"), dict) else None
         checks.append(CheckResult(chapter, stub, title, outcome, float(t.get("score", 0.0)),
                                   float(t.get("max_score", 0.0)), t.get("visibility") == "visible", message,

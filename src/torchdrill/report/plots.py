@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 
 from .summary import Summary
 
@@ -48,7 +49,7 @@ def score_histogram(summary: Summary) -> bytes:
     fig = _figure(WIDTH, 3.0)
     ax = fig.subplots()
     edges, counts = summary.histogram_edges, summary.histogram_counts
-    widths = [b - a for a, b in zip(edges, edges[1:])]
+    widths = [b - a for a, b in itertools.pairwise(edges)]
     ax.bar(edges[:-1], counts, width=widths, align="edge", color=PALETTE[0], edgecolor="white", linewidth=0.8)
     if summary.submissions:
         ax.axvline(summary.mean, color=PALETTE[5], linestyle="--", linewidth=1.4, label=f"mean {summary.mean:.1f}")
@@ -90,7 +91,7 @@ def pass_rates(summary: Summary) -> bytes:
             values.append(100.0 * s.pass_rate)
         pos += 1.0
     ax.barh(y, values, color=colours, height=0.75)
-    for yy, (_, s), v in zip(y, stubs, values):
+    for yy, (_, s), v in zip(y, stubs, values, strict=True):
         text = "n/a (grader errors only)" if s.pass_rate is None else f"{v:.0f}%  ({s.passed}/{s.graded})"
         ax.text(min(v, 100.0) + 1.0, yy, text, va="center", fontsize=8.5, color="#333333")
     ax.set_yticks(y, labels, fontsize=9)

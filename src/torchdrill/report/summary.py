@@ -22,10 +22,11 @@ from __future__ import annotations
 import math
 import re
 import statistics
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any
 
-from ..results import Outcome, SubmissionResult
+from ..results import CheckResult, Outcome, SubmissionResult
 
 REPORT_SCHEMA = 1
 TOP_FAILURES = 10          # failure messages kept per stub
@@ -185,11 +186,11 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d = {"schema": REPORT_SCHEMA, **d}
-        for p, fig in zip(d["problems"], self.problems):
-            p["needs_look"] = fig.needs_look
+        for p, problem in zip(d["problems"], self.problems, strict=True):
+            p["needs_look"] = problem.needs_look
         d["histogram"] = {"edges": d.pop("histogram_edges"), "counts": d.pop("histogram_counts")}
         for ch in d["chapters"]:
-            for s, fig in zip(ch["stubs"], next(c for c in self.chapters if c.id == ch["id"]).stubs):
+            for s, fig in zip(ch["stubs"], next(c for c in self.chapters if c.id == ch["id"]).stubs, strict=True):
                 s["mean_fraction"] = round(fig.mean_fraction, 4)
         return _plain(d)
 
@@ -218,11 +219,11 @@ def histogram(scores: list[float], max_score: float) -> tuple[tuple[float, ...],
         width = float(step)
         if top / width <= 30:
             break
-    n = int(math.floor(top / width + 0.5)) + 1
+    n = math.floor(top / width + 0.5) + 1
     edges = tuple(round((i - 0.5) * width, 4) for i in range(n + 1))
     counts = [0] * n
     for s in scores:
-        counts[min(n - 1, max(0, int(math.floor(s / width + 0.5 + 1e-9))))] += 1
+        counts[min(n - 1, max(0, math.floor(s / width + 0.5 + 1e-9)))] += 1
     return edges, tuple(counts)
 
 
@@ -235,79 +236,22 @@ def summarise(graded, course=None, *, folder: str = "", lang: str = "en") -> Sum
     order, chapter_of, points = _stub_order(results, course)
     titles = {c.id: c.title.in_(lang) for c in course.chapters} if course is not None else {}
 
-    # per student, per stub: the checks
-    per: dict[str, dict[str, list]] = {q: {} for q in order}
+    # per stub, per student: the checks
+    per: dict[str, dict[str, list[CheckResult]]] = {q: {} for q in order}
     for name, r in results:
         for c in r.checks:
             per.setdefault(c.qualname, {}).setdefault(name, []).append(c)
 
-    stub_figs: dict[str, StubFigures] = {}
     status_of: dict[tuple[str, str], Outcome] = {}
-    for q in order:
-        by_student = per.get(q, {})
-        statuses: dict[str, int] = {}
-        scores = []
-        failures: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        for name in sorted(by_student):
-            checks = by_student[name]
-            st = stub_status(c.outcome for c in checks)
-            status_of[(name, q)] = st
-            statuses[st.value] = statuses.get(st.value, 0) + 1
-            scores.append(sum(c.score for c in checks))
-            seen = set()
-            for c in checks:
-                if c.outcome not in _MISTAKES:
-                    continue
-                first = normalise_message(c.message) or c.outcome.value
-                key = (c.outcome.value, first)
-                if key in seen:
-                    continue
-                seen.add(key)
-                example = next((line.strip() for line in c.message.splitlines() if line.strip()), "")
-                failures.setdefault(key, []).append((name, example[:300]))
-        n = len(by_student)
-        graded_n = n - statuses.get(Outcome.GRADER_ERROR.value, 0)
-        passed = statuses.get(Outcome.PASSED.value, 0)
-        top = sorted(failures.items(), key=lambda kv: (-len(kv[1]), kv[0][1], kv[0][0]))[:TOP_FAILURES]
-        stub_figs[q] = StubFigures(
-            qualname=q, chapter=chapter_of[q], stub=q[len(chapter_of[q]) + 1:], points=points[q], students=n,
-            graded=graded_n, passed=passed, pass_rate=(passed / graded_n) if graded_n else None,
-            mean_score=(sum(scores) / n) if n else 0.0,
-            statuses={k: statuses[k] for k in sorted(statuses, key=_status_rank)},
-            failures=tuple(FailureMessage(o, m, ex[0][1], len(ex)) for (o, m), ex in top),
-        )
-
-    chapters = []
-    for ch_id in dict.fromkeys(chapter_of[q] for q in order):
-        stubs = tuple(stub_figs[q] for q in order if chapter_of[q] == ch_id and stub_figs[q].students)
-        if not stubs:
-            continue
-        names = sorted({name for q in (s.qualname for s in stubs) for name in per.get(q, {})})
-        ch_scores = [sum(c.score for q in (s.qualname for s in stubs) for c in per[q].get(name, ())) for name in names]
-        all_passed = sum(1 for name in names
-                         if all(status_of.get((name, s.qualname)) is Outcome.PASSED for s in stubs))
-        chapters.append(ChapterFigures(
-            id=ch_id, title=titles.get(ch_id, ch_id), points=sum(s.points for s in stubs),
-            mean_score=(sum(ch_scores) / len(ch_scores)) if ch_scores else 0.0, passed=all_passed, stubs=stubs))
-
+    stub_figs = {q: _stub_figures(q, chapter_of[q], points[q], per.get(q, {}), status_of) for q in order}
+    chapters = _chapter_figures(order, chapter_of, stub_figs, per, status_of, titles)
     graded_stubs = [s for ch in chapters for s in ch.stubs]
     hardest = tuple(s.qualname for s in sorted(
         graded_stubs, key=lambda s: (s.pass_rate is None, s.pass_rate or 0.0, s.mean_fraction,
                                      order.index(s.qualname))))
-
     widespread = {s.qualname for s in graded_stubs if _widespread(s.statuses.get(Outcome.GRADER_ERROR.value, 0),
                                                                    s.students)}
     problems, groups = _problems(results, widespread, order)
-
-    students = []
-    for name, r in results:
-        sts = [status_of[(name, q)] for q in order if (name, q) in status_of]
-        counts: dict[str, int] = {}
-        for st in sts:
-            counts[st.value] = counts.get(st.value, 0) + 1
-        students.append(StudentRow(name=name, score=r.score, max_score=r.max_score, lang=r.lang,
-                                   stubs_passed=counts.get(Outcome.PASSED.value, 0), stubs=len(sts),
-                                   statuses={k: counts[k] for k in sorted(counts, key=_status_rank)}))
 
     scores = [r.score for _, r in results]
     max_score = max([r.max_score for _, r in results], default=0.0)
@@ -326,11 +270,84 @@ def summarise(graded, course=None, *, folder: str = "", lang: str = "en") -> Sum
         zero=sum(1 for s in scores if s <= 1e-9),
         histogram_edges=edges, histogram_counts=counts,
         chapters=tuple(chapters), hardest=hardest, problems=problems, grader_errors=groups,
-        students=tuple(students),
+        students=_student_rows(results, order, status_of),
         devices=tuple(sorted({r.device for _, r in results})),
         torch=tuple(sorted({str(r.extra.get("torch", "")) for _, r in results} - {""})),
         version=__version__,
     )
+
+
+def _stub_figures(q: str, chapter: str, points: float, by_student: dict[str, list[CheckResult]],
+                  status_of: dict[tuple[str, str], Outcome]) -> StubFigures:
+    """The figures of one stub; each student's status on it goes into ``status_of``."""
+    statuses: dict[str, int] = {}
+    scores = []
+    failures: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for name in sorted(by_student):
+        checks = by_student[name]
+        st = stub_status(c.outcome for c in checks)
+        status_of[(name, q)] = st
+        statuses[st.value] = statuses.get(st.value, 0) + 1
+        scores.append(sum(c.score for c in checks))
+        for key, example in _mistakes(checks):
+            failures.setdefault(key, []).append((name, example))
+    n = len(by_student)
+    graded_n = n - statuses.get(Outcome.GRADER_ERROR.value, 0)
+    passed = statuses.get(Outcome.PASSED.value, 0)
+    top = sorted(failures.items(), key=lambda kv: (-len(kv[1]), kv[0][1], kv[0][0]))[:TOP_FAILURES]
+    return StubFigures(
+        qualname=q, chapter=chapter, stub=q[len(chapter) + 1:], points=points, students=n,
+        graded=graded_n, passed=passed, pass_rate=(passed / graded_n) if graded_n else None,
+        mean_score=(sum(scores) / n) if n else 0.0,
+        statuses={k: statuses[k] for k in sorted(statuses, key=_status_rank)},
+        failures=tuple(FailureMessage(o, m, ex[0][1], len(ex)) for (o, m), ex in top),
+    )
+
+
+def _mistakes(checks: list[CheckResult]) -> list[tuple[tuple[str, str], str]]:
+    """One student's distinct mistakes on a stub: ((outcome, normalised first line), example line)."""
+    out: dict[tuple[str, str], str] = {}
+    for c in checks:
+        if c.outcome not in _MISTAKES:
+            continue
+        key = (c.outcome.value, normalise_message(c.message) or c.outcome.value)
+        if key not in out:
+            example = next((line.strip() for line in c.message.splitlines() if line.strip()), "")
+            out[key] = example[:300]
+    return list(out.items())
+
+
+def _chapter_figures(order: list[str], chapter_of: dict[str, str], stub_figs: dict[str, StubFigures],
+                     per: dict[str, dict[str, list[CheckResult]]], status_of: dict[tuple[str, str], Outcome],
+                     titles: dict[str, str]) -> list[ChapterFigures]:
+    """The chapters that some submission was graded on, in course order."""
+    chapters = []
+    for ch_id in dict.fromkeys(chapter_of[q] for q in order):
+        stubs = tuple(stub_figs[q] for q in order if chapter_of[q] == ch_id and stub_figs[q].students)
+        if not stubs:
+            continue
+        names = sorted({name for q in (s.qualname for s in stubs) for name in per.get(q, {})})
+        ch_scores = [sum(c.score for q in (s.qualname for s in stubs) for c in per[q].get(name, ())) for name in names]
+        all_passed = sum(1 for name in names
+                         if all(status_of.get((name, s.qualname)) is Outcome.PASSED for s in stubs))
+        chapters.append(ChapterFigures(
+            id=ch_id, title=titles.get(ch_id, ch_id), points=sum(s.points for s in stubs),
+            mean_score=(sum(ch_scores) / len(ch_scores)) if ch_scores else 0.0, passed=all_passed, stubs=stubs))
+    return chapters
+
+
+def _student_rows(results: list[tuple[str, SubmissionResult]], order: list[str],
+                  status_of: dict[tuple[str, str], Outcome]) -> tuple[StudentRow, ...]:
+    students = []
+    for name, r in results:
+        sts = [status_of[(name, q)] for q in order if (name, q) in status_of]
+        counts: dict[str, int] = {}
+        for st in sts:
+            counts[st.value] = counts.get(st.value, 0) + 1
+        students.append(StudentRow(name=name, score=r.score, max_score=r.max_score, lang=r.lang,
+                                   stubs_passed=counts.get(Outcome.PASSED.value, 0), stubs=len(sts),
+                                   statuses={k: counts[k] for k in sorted(counts, key=_status_rank)}))
+    return tuple(students)
 
 
 def _status_rank(value: str) -> int:
@@ -369,34 +386,14 @@ def _widespread(errors: int, students: int) -> bool:
     return errors > 0 and (errors == students or (students >= 4 and 2 * errors >= students))
 
 
-def _problems(results, widespread: set[str], order: list[str]) -> tuple[tuple[ProblemSubmission, ...], tuple[GraderErrorGroup, ...]]:
+def _problems(results, widespread: set[str],
+              order: list[str]) -> tuple[tuple[ProblemSubmission, ...], tuple[GraderErrorGroup, ...]]:
     rows = []
     groups: dict[str, dict] = {}
     for name, r in results:
-        counts = {o: 0 for o in Outcome}
-        for c in r.checks:
-            counts[c.outcome] += 1
-            if c.outcome is Outcome.GRADER_ERROR:
-                g = groups.setdefault(c.qualname, {"students": set(), "details": []})
-                g["students"].add(name)
-                detail = c.node.strip()
-                if detail and detail not in g["details"] and len(g["details"]) < 5:
-                    g["details"].append(detail[:300])
-        own_grader_errors = sum(1 for c in r.checks if c.outcome is Outcome.GRADER_ERROR and c.qualname not in widespread)
-        not_gradable = bool(r.error) or bool(r.checks) and all(c.outcome is Outcome.GRADER_ERROR for c in r.checks)
-        details = tuple(r.notes) + ((r.error,) if r.error else ())
-        if (counts[Outcome.TIMEOUT] or counts[Outcome.MEMORY] or counts[Outcome.CRASHED] or own_grader_errors
-                or not_gradable or details):
-            def stubs_with(outcome: Outcome) -> tuple[str, ...]:
-                return tuple(dict.fromkeys(c.qualname for c in r.checks if c.outcome is outcome))
-
-            rows.append(ProblemSubmission(name=name, score=r.score, max_score=r.max_score,
-                                          timeouts=counts[Outcome.TIMEOUT], memory=counts[Outcome.MEMORY],
-                                          crashed=counts[Outcome.CRASHED], grader_errors=own_grader_errors,
-                                          not_gradable=not_gradable, details=details,
-                                          timeout_stubs=stubs_with(Outcome.TIMEOUT),
-                                          memory_stubs=stubs_with(Outcome.MEMORY),
-                                          crashed_stubs=stubs_with(Outcome.CRASHED)))
+        row = _problem_row(name, r, widespread, groups)
+        if row is not None:
+            rows.append(row)
     rows.sort(key=lambda p: (not p.not_gradable, not p.needs_look, -(p.timeouts + p.memory), not p.details,
                              -p.grader_errors, -p.crashed, p.name))
     out_groups = tuple(
@@ -404,3 +401,34 @@ def _problems(results, widespread: set[str], order: list[str]) -> tuple[tuple[Pr
                          details=tuple(g["details"]))
         for q, g in sorted(groups.items(), key=lambda kv: (-len(kv[1]["students"]), order.index(kv[0]))))
     return tuple(rows), out_groups
+
+
+def _problem_row(name: str, r: SubmissionResult, widespread: set[str],
+                 groups: dict[str, dict]) -> ProblemSubmission | None:
+    """The row of a submission with something to look at (None when there is nothing); its grader
+    errors are filed in ``groups`` by stub."""
+    counts = dict.fromkeys(Outcome, 0)
+    for c in r.checks:
+        counts[c.outcome] += 1
+        if c.outcome is Outcome.GRADER_ERROR:
+            g = groups.setdefault(c.qualname, {"students": set(), "details": []})
+            g["students"].add(name)
+            detail = c.node.strip()
+            if detail and detail not in g["details"] and len(g["details"]) < 5:
+                g["details"].append(detail[:300])
+    own_grader_errors = sum(1 for c in r.checks if c.outcome is Outcome.GRADER_ERROR and c.qualname not in widespread)
+    not_gradable = bool(r.error) or (bool(r.checks) and all(c.outcome is Outcome.GRADER_ERROR for c in r.checks))
+    details = tuple(r.notes) + ((r.error,) if r.error else ())
+    if not (counts[Outcome.TIMEOUT] or counts[Outcome.MEMORY] or counts[Outcome.CRASHED] or own_grader_errors
+            or not_gradable or details):
+        return None
+
+    def stubs_with(outcome: Outcome) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.qualname for c in r.checks if c.outcome is outcome))
+
+    return ProblemSubmission(name=name, score=r.score, max_score=r.max_score,
+                             timeouts=counts[Outcome.TIMEOUT], memory=counts[Outcome.MEMORY],
+                             crashed=counts[Outcome.CRASHED], grader_errors=own_grader_errors,
+                             not_gradable=not_gradable, details=details,
+                             timeout_stubs=stubs_with(Outcome.TIMEOUT), memory_stubs=stubs_with(Outcome.MEMORY),
+                             crashed_stubs=stubs_with(Outcome.CRASHED))
