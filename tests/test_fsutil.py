@@ -1,6 +1,7 @@
 """fsutil: removing what a student left behind, atomic writes, safe names (issue 11, part 3)."""
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 
@@ -114,3 +115,38 @@ def test_safe_names_kept_and_near_collisions_told_apart():
     a, b = fsutil.safe_file_name(b"bob\x1b"), fsutil.safe_file_name(b"bob\x07")
     assert a != b and a.startswith("bob_-") and b.startswith("bob_-")
     assert fsutil.safe_file_name(b"x" * 255) != fsutil.safe_file_name(b"x" * 254 + b"y")
+
+
+def test_walk_breadth_first_sorted_bounded_and_never_through_links(tmp_path):
+    (tmp_path / "b" / "deep" / "deeper").mkdir(parents=True)
+    (tmp_path / "b" / "deep" / "deeper" / "too_deep.py").write_text("")
+    (tmp_path / "b" / "deep" / "x.py").write_text("")
+    (tmp_path / "a.py").write_text("")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "inside.py").write_text("")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "inside.pyc").write_text("")
+    (tmp_path / "link").symlink_to(tmp_path / "b")
+    (tmp_path / "loop").symlink_to(tmp_path)
+    seen = [os.path.relpath(e.path, tmp_path) for e in fsutil.walk_breadth_first(tmp_path, max_depth=2)]
+    assert seen == [".hidden", "__pycache__", "a.py", "b", "link", "loop", "b/deep", "b/deep/deeper", "b/deep/x.py"]
+    assert [os.path.relpath(e.path, tmp_path) for e in fsutil.walk_breadth_first(tmp_path, max_depth=0)] == \
+        [".hidden", "__pycache__", "a.py", "b", "link", "loop"]
+
+
+def test_walk_breadth_first_is_lazy_and_passes_over_what_it_cannot_list(tmp_path):
+    for i in range(3):
+        (tmp_path / f"d{i}").mkdir()
+        (tmp_path / f"d{i}" / "f").write_text("")
+    locked = tmp_path / "d1"
+    walk = fsutil.walk_breadth_first(tmp_path, max_depth=3)
+    assert [e.name for e in itertools.islice(walk, 3)] == ["d0", "d1", "d2"]
+    if os.geteuid() != 0:                          # root lists a folder whatever its mode
+        locked.chmod(0)
+        try:
+            assert [os.path.relpath(e.path, tmp_path) for e in walk] == ["d0/f", "d2/f"]
+        finally:
+            locked.chmod(0o755)
+    assert list(fsutil.walk_breadth_first(tmp_path / "missing", max_depth=3)) == []
+    assert fsutil.is_ignored_name(".git") and fsutil.is_ignored_name("__pycache__")
+    assert not fsutil.is_ignored_name("ex01.py")

@@ -18,8 +18,11 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .errors import GraderError, UsageError
 from .pool import Pool, Task
@@ -92,42 +95,71 @@ class _Reporter:
             self.bar = None
 
 
+R = TypeVar("R", bound=_Reporter)
+
+
+@dataclass
+class Run(Generic[R]):
+    """A run under way (:func:`begin_run`): its state, the stubs graded, every submission's row,
+    the rows left to grade and the reporter made for them."""
+    state: RunState
+    out: Path
+    stubs: list[str]
+    rows: list[Row]
+    todo: list[Row]
+    reporter: R
+
+
+@contextmanager
+def begin_run(submissions: list[Path], out: Path, course: Course, *, lang: str, device: str, only: str | None,
+              restart: bool, reporter: Callable[[int], R]) -> Iterator[Run[R]]:
+    """The start of every run, local or on a cluster: DIR's state opened (wiped first with
+    ``restart``) and its options checked, the submissions registered, files repaired from the
+    state, a reporter made for the ``todo`` rows, and what is already done said.  On leaving, the
+    reporter stops and the state is closed, whatever happened."""
+    out = Path(out)
+    if restart:
+        RunState.wipe(out)
+    state = RunState.open(out)
+    made = None
+    try:
+        stubs = course.qualnames(only)
+        state.check_options(run_options(course, only=only, device=device, lang=lang), str(out))
+        rows, notes = state.register(list(submissions))
+        todo = [r for r in rows if r.status != "done"]
+        _sync_outputs(state, out)
+        made = reporter(len(todo))
+        for n in notes:
+            made.note(f"torchdrill: {n}")
+        if len(todo) < len(rows):
+            made.note(f"torchdrill: {len(rows) - len(todo)} of {len(rows)} submissions already graded in {out}; "
+                      f"{'grading the other ' + str(len(todo)) if todo else 'nothing left to grade'}")
+        yield Run(state, out, stubs, rows, todo, made)
+    finally:
+        if made is not None:
+            made.stop()
+        state.close()
+
+
 def grade_batch(submissions: list[Path], out: Path, course: Course, *, lang: str, device: str,
                 jobs: int | None = None, only: str | None = None, progress: bool = True, restart: bool = False) -> int:
     """Grade ``submissions`` into ``out``; 0 when every one was graded, :data:`EXIT_GRADING_FAILED`
     when grading failed for some, :data:`EXIT_INTERRUPTED` when stopped (Ctrl-C)."""
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give a number of workers of at least 1")
-    out = Path(out)
-    if restart:
-        RunState.wipe(out)
-    state = RunState.open(out)
-    reporter = None
-    try:
-        stubs = course.qualnames(only)
-        state.check_options(run_options(course, only=only, device=device, lang=lang), str(out))
-        rows, notes = state.register(list(submissions))
-        todo = [Task(r.name, r.path, r.name, r.fingerprint) for r in rows if r.status != "done"]
-        resumed = len(rows) - len(todo)
-        _sync_outputs(state, out)
-        reporter = _Reporter(len(todo), progress and sys.stderr.isatty())
-        for n in notes:
-            reporter.note(f"torchdrill: {n}")
-        if resumed:
-            reporter.note(f"torchdrill: {resumed} of {len(rows)} submissions already graded in {out}; "
-                          f"{'grading the other ' + str(len(todo)) if todo else 'nothing left to grade'}")
+    bar = progress and sys.stderr.isatty()
+    with begin_run(submissions, out, course, lang=lang, device=device, only=only, restart=restart,
+                   reporter=lambda total: _Reporter(total, bar)) as run:
         interrupted = False
-        if todo:
+        if run.todo:
+            todo = [Task(r.name, r.path, r.name, r.fingerprint) for r in run.todo]
             n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
             try:
-                _run(todo, n_jobs, state, out, course, lang=lang, device=device, only=only, reporter=reporter)
+                _run(todo, n_jobs, run.state, run.out, course, lang=lang, device=device, only=only,
+                     reporter=run.reporter)
             except KeyboardInterrupt:
                 interrupted = True
-        return finish_run(state, out, stubs, rows, reporter, interrupted=interrupted)
-    finally:
-        if reporter is not None:
-            reporter.stop()
-        state.close()
+        return finish_run(run.state, run.out, run.stubs, run.rows, run.reporter, interrupted=interrupted)
 
 
 def finish_run(state: RunState, out: Path, stubs: list[str], rows: list[Row], reporter: _Reporter, *,

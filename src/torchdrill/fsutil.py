@@ -8,6 +8,8 @@
   temporary name of its own (never derived from the target's name, which may already be
   255 bytes long), and never fails on text that is not valid Unicode.
 * :func:`safe_file_name` maps any name a file system can hold to a short, printable one.
+* :func:`walk_breadth_first` lists a submission the way staging reads it, breadth first, without
+  following links and with a bounded depth, so that a deep or looping tree costs nothing.
 
 How :func:`remove_tree` stays flat: it works through directory descriptors (``dir_fd``), and every
 sub-folder it meets is first *moved up* to the top folder under a short fresh name, so each
@@ -24,6 +26,7 @@ import os
 import stat
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -163,6 +166,33 @@ def _shown(name: os.PathLike[str] | str | bytes) -> str:
     return printable(os.fsdecode(name) if isinstance(name, bytes) else str(name))[:200]
 
 
+# --------------------------------------------------------------------------- walking
+
+def is_ignored_name(name: str) -> bool:
+    """A name staging passes over, file or folder: hidden (a leading dot) or Python's ``__pycache__``."""
+    return name.startswith(".") or name == "__pycache__"
+
+
+def walk_breadth_first(root: os.PathLike[str] | str, max_depth: int) -> Iterator[os.DirEntry[str]]:
+    """Every entry below ``root``, breadth first, each folder's entries sorted by name.
+
+    A folder is entered when it is a real folder (a symbolic link to one is listed, never
+    entered), its name is not ignored (:func:`is_ignored_name`) and it lies fewer than
+    ``max_depth`` levels below ``root``; a folder that cannot be listed is passed over.  Lazy: a
+    caller that stops after N entries has listed no more folders than it needed."""
+    queue = [(os.fspath(root), 0)]
+    while queue:
+        folder, depth = queue.pop(0)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            yield entry
+            if depth < max_depth and not is_ignored_name(entry.name) and entry.is_dir(follow_symlinks=False):
+                queue.append((entry.path, depth + 1))
+
+
 # --------------------------------------------------------------------------- writing
 
 def write_atomic(path: os.PathLike[str] | str, data: str | bytes, *, mode: int = 0o666, durable: bool = True) -> None:
@@ -245,4 +275,5 @@ def safe_file_name(name: os.PathLike[str] | str | bytes, max_bytes: int = MAX_NA
     return f"{cleaned}-{tag}" if cleaned else f"submission-{tag}"
 
 
-__all__ = ["MAX_NAME_BYTES", "is_safe_name", "remove_tree", "safe_file_name", "write_atomic"]
+__all__ = ["MAX_NAME_BYTES", "is_ignored_name", "is_safe_name", "remove_tree", "safe_file_name",
+           "walk_breadth_first", "write_atomic"]

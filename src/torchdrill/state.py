@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
-from .fsutil import MAX_NAME_BYTES, safe_file_name
+from .fsutil import MAX_NAME_BYTES, is_ignored_name, safe_file_name, walk_breadth_first
 from .safe_text import printable
 
 if TYPE_CHECKING:
@@ -84,28 +84,17 @@ def fingerprint(path: Path) -> str:
         h.update(b"missing")
         return h.hexdigest()
     if stat.S_ISDIR(st.st_mode):
-        seen, queue = 0, [(path, 0)]
-        while queue:
-            d, depth = queue.pop(0)
-            try:
-                entries = sorted(os.scandir(d), key=lambda e: e.name)
-            except OSError:
+        for seen, e in enumerate(walk_breadth_first(path, _MAX_DEPTH), 1):
+            if seen > _MAX_ENTRIES:
+                h.update(b"\0truncated")
+                return h.hexdigest()
+            if is_ignored_name(e.name):
                 continue
-            for e in entries:
-                seen += 1
-                if seen > _MAX_ENTRIES:
-                    h.update(b"\0truncated")
-                    return h.hexdigest()
-                if e.name.startswith(".") or e.name == "__pycache__":
-                    continue
-                rel = os.path.relpath(e.path, path).encode("utf-8", "surrogateescape")
-                if e.is_symlink():
-                    _update_link(h, rel, e.path)
-                elif e.is_dir(follow_symlinks=False):
-                    if depth < _MAX_DEPTH:
-                        queue.append((Path(e.path), depth + 1))
-                elif e.name.endswith((".py", ".ipynb")):
-                    _update_file(h, rel, e.path)
+            rel = os.path.relpath(e.path, path).encode("utf-8", "surrogateescape")
+            if e.is_symlink():
+                _update_link(h, rel, e.path)
+            elif e.name.endswith((".py", ".ipynb")) and not e.is_dir(follow_symlinks=False):
+                _update_file(h, rel, e.path)
     elif stat.S_ISLNK(st.st_mode):
         _update_link(h, b".", str(path))
     else:

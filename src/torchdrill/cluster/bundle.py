@@ -17,6 +17,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..fsutil import walk_breadth_first
 from ..submission import MAX_DEPTH, MAX_ENTRIES, MAX_FILE_BYTES
 
 _CANDIDATE = (".py", ".ipynb")
@@ -89,23 +90,13 @@ def submission_bundle(path: Path) -> tuple[bytes, tuple[Entry, ...]]:
         return name, ((b".", "missing", None),)
     if stat.S_ISDIR(st.st_mode):
         entries: list[Entry] = [(b".", "dir", None)]
-        seen, queue = 0, [(path, 0)]
-        while queue:
-            d, depth = queue.pop(0)
-            try:
-                found = sorted(os.scandir(d), key=lambda e: e.name)
-            except OSError:
-                continue
-            for e in found:
-                seen += 1
-                if seen > MAX_ENTRIES + 1:         # staging stops at MAX_ENTRIES: one more tells it so
-                    return name, tuple(entries)
-                rel = os.fsencode(os.path.relpath(e.path, path))
-                if e.is_dir(follow_symlinks=False):
-                    entries.append((rel, "dir", None))
-                    if depth < MAX_DEPTH and not (e.name.startswith(".") or e.name == "__pycache__"):
-                        queue.append((Path(e.path), depth + 1))
-                    continue
+        for seen, e in enumerate(walk_breadth_first(path, MAX_DEPTH), 1):
+            if seen > MAX_ENTRIES + 1:             # staging stops at MAX_ENTRIES: one more tells it so
+                break
+            rel = os.fsencode(os.path.relpath(e.path, path))
+            if e.is_dir(follow_symlinks=False):
+                entries.append((rel, "dir", None))
+            else:
                 read = e.name.endswith(_CANDIDATE) and not e.name.startswith(".")
                 entries.append(_entry(rel, e.path, read))
         return name, tuple(entries)

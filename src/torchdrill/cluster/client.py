@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..batch import _sync_outputs, finish_run
+from ..batch import begin_run, finish_run
 from ..errors import SandboxError, UsageError
 from ..pool import _main_thread, _term_as_interrupt
-from ..state import RunState, run_options
+from ..state import RunState
 from .bundle import course_bundle, submission_bundle
 from .progress import ClusterReporter
 
@@ -65,30 +65,17 @@ def grade_on_cluster(submissions: list[Path], out: Path, course: Course, *, addr
     (0, ``EXIT_GRADING_FAILED`` when grading failed for some, ``EXIT_INTERRUPTED``)."""
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give a number of concurrent tasks of at least 1")
-    out = Path(out)
-    if restart:
-        RunState.wipe(out)
-    state = RunState.open(out)
-    reporter = None
-    try:
-        stubs = course.qualnames(only)
-        state.check_options(run_options(course, only=only, device=device, lang=lang), str(out))
-        rows, notes = state.register(list(submissions))
-        todo = [_Task(r.name, r.path, r.fingerprint) for r in rows if r.status != "done"]
-        resumed = len(rows) - len(todo)
-        _sync_outputs(state, out)
-        reporter = ClusterReporter(len(todo), progress and sys.stderr.isatty())
-        for n in notes:
-            reporter.note(f"torchdrill: {n}")
-        if resumed:
-            reporter.note(f"torchdrill: {resumed} of {len(rows)} submissions already graded in {out}; "
-                          f"{'grading the other ' + str(len(todo)) if todo else 'nothing left to grade'}")
+    bar = progress and sys.stderr.isatty()
+    with begin_run(submissions, out, course, lang=lang, device=device, only=only, restart=restart,
+                   reporter=lambda total: ClusterReporter(total, bar)) as run:
+        reporter = run.reporter
         interrupted = False
-        if todo:
+        if run.todo:
+            todo = [_Task(r.name, r.path, r.fingerprint) for r in run.todo]
             old_term = signal.signal(signal.SIGTERM, _term_as_interrupt) if _main_thread() else None
             try:
                 with _connect(address, device) as client:
-                    _Run(client, todo, state, out, course, lang=lang, device=device, only=only, jobs=jobs,
+                    _Run(client, todo, run.state, run.out, course, lang=lang, device=device, only=only, jobs=jobs,
                          reporter=reporter, noop=_noop).run()
             except KeyboardInterrupt:
                 interrupted = True
@@ -98,11 +85,8 @@ def grade_on_cluster(submissions: list[Path], out: Path, course: Course, *, addr
         if not interrupted:
             for address_, (count, rate) in sorted(reporter.rates().items()):
                 reporter.note(f"torchdrill: worker {address_}: {count} graded, {rate:.2f}/s")
-        return finish_run(state, out, stubs, rows, reporter, interrupted=interrupted, where=f" on {address}")
-    finally:
-        if reporter is not None:
-            reporter.stop()
-        state.close()
+        return finish_run(run.state, run.out, run.stubs, run.rows, reporter, interrupted=interrupted,
+                          where=f" on {address}")
 
 
 @contextmanager
