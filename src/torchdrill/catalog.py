@@ -44,7 +44,8 @@ FEEDBACK_KEYWORDS = ("summary", "expected", "got", "hint", "share_hint", "dtype_
 Message = str | tuple[str, str]          # a plain id, or (singular, plural)
 
 
-def _name(func: ast.expr) -> str:
+def call_name(func: ast.expr) -> str:
+    """The name a call is made by: ``f`` for ``f(...)`` and ``mod.f(...)``; "" for anything else."""
     if isinstance(func, ast.Name):
         return func.id
     if isinstance(func, ast.Attribute):
@@ -87,7 +88,7 @@ def messages_in_source(source: str | bytes, filename: str = "<string>") -> Itera
     found: list[tuple[int, int, str, Message]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            name = _name(node.func)
+            name = call_name(node.func)
             if name in GETTEXT_FUNCS:
                 if name == "ngettext" and len(node.args) >= 2:
                     one, many = _text(node.args[0]), _text(node.args[1])

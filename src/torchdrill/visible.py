@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TypeGuard
 
+from .catalog import call_name
+
 
 @dataclass(frozen=True)
 class Stripped:
@@ -46,18 +48,10 @@ def solution_in(line: str, solution: dict[str, str]) -> str | None:
     return next((s for s in solution if len(s) >= SUBSTRING_CHARS and s in words), None)
 
 
-def _call_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""
-
-
 def check_mark(fn: ast.AST) -> ast.Call | None:
     """The ``@check(...)`` decorator of a function, or None."""
     for dec in getattr(fn, "decorator_list", ()):
-        if isinstance(dec, ast.Call) and _call_name(dec.func) == "check":
+        if isinstance(dec, ast.Call) and call_name(dec.func) == "check":
             return dec
     return None
 
