@@ -75,7 +75,6 @@ class GradingSession:
         self.close()
 
     def start(self, *, wait: bool = True) -> GradingSession:
-
         """Start the sandbox (it warms up meanwhile), resolve the device, set the limits; with
         ``wait``, until the sandbox is ready (else the first call waits, and the graders are
         collected meanwhile)."""

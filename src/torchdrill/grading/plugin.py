@@ -149,7 +149,6 @@ class GradingPlugin:
             kw = mark.kwargs
             module = cast(pytest.Function, item).module     # a check (it carries the mark) is a test function
             rec = Record(item.nodeid, chapter_of(module.__name__), kw["stub"], kw["title"],
-
                          bool(kw.get("visible")), float(kw.get("weight", 1.0)))
             self.checks[item.nodeid] = rec
             if not ((self.visible_only and not rec.visible)
@@ -187,7 +186,6 @@ class GradingPlugin:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
                                   ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
-
         outcome = yield
         rep = outcome.get_result()
         rec = self.records.get(item.nodeid)

@@ -106,7 +106,6 @@ class Student:
              probes: Iterable[dict[str, Any]] = (), repeat: int = 1, seed: int | None = None,
              wall_seconds: float | None = None, expected: Part = None, hint: Part = None,
              **kwargs: Any) -> Returned:
-
         """Run ``func`` of the student's module in the sandbox.
 
         ``expected`` (and ``hint``): when the student's code raises, the message also says what

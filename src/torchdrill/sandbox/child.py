@@ -641,7 +641,6 @@ def _recorder(name: str, fn: Callable[..., Any], ctx: kit.Ctx) -> Callable[..., 
 
 
 def _snap(v: object) -> object:
-
     if type(v) is torch.Tensor:
         return {"value": v.detach().clone(), "requires_grad": bool(v.requires_grad),
                 "is_leaf": bool(v.is_leaf), "id": id(v) % (1 << 62)}

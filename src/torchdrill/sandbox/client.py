@@ -406,7 +406,6 @@ class Sandbox:
         return CallResult(status="killed" if sig else "no_result", **common)
 
     def _collect(self, data: bytes, **common: Any) -> CallResult:
-
         try:
             raw = codec.decode(data, max_bytes=RESULT_CAP)
             if type(raw) is not dict or type(raw.get("status")) is not str:

@@ -291,9 +291,7 @@ def _backward(ctx: Ctx, wrt: Which, which: Which = "result") -> dict[str, Any]:
         return info
     try:
         out.backward()  # type: ignore[no-untyped-call]  # torch's Tensor.backward is not annotated
-
     except Exception as exc:  # reported to the grader as data
-
         info["error"] = f"{type(exc).__name__}: {exc}"[:300]
         return info
     info["grad"] = _clone(leaf.grad)

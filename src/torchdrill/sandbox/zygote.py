@@ -245,7 +245,6 @@ def _reap() -> None:
 
 
 def _send(sock: socket.socket, obj: dict[str, Any], fds: Sequence[int] = ()) -> None:
-
     data = json.dumps(obj).encode()
     if fds:
         socket.send_fds(sock, [data], list(fds))
