@@ -18,10 +18,12 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_any
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Callable
 
 from .errors import SandboxError, UsageError
 
@@ -159,8 +161,8 @@ def _worker(conn, course, lang: str, device: str, only: str | None, parent_pid: 
 
 @dataclass
 class _Worker:
-    proc: multiprocessing.Process
-    conn: object
+    proc: BaseProcess             # a SpawnProcess
+    conn: Connection
     started: float
     ready: bool = False
     base: str = ""

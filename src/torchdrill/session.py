@@ -20,13 +20,17 @@ import contextlib
 import io
 import time
 import traceback
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from .course import Course
 from .fsutil import remove_tree
 from .results import SubmissionResult
+
+if TYPE_CHECKING:
+    import torch
 
 
 SESSION = "<the session's selection>"
@@ -53,23 +57,24 @@ class GradingSession:
         self.select, self.visible_only = select, visible_only
         self.sandbox = sandbox
         self._own_sandbox = sandbox is None
-        self.device = None
+        self.device: torch.device | None = None      # resolved by start()
         self.chapters, self.stubs = self.selection(select)
 
     def selection(self, select: str | None) -> tuple[list[str], set[str] | None]:
         """The chapters and stubs ``select`` names (an unknown name fails with a did-you-mean)."""
         selected = self.course.select(select)
-        return [c.id for c, _s in selected], None if select is None else {c.qualname(s) for c, ss in selected for s in ss}
+        return [c.id for c, _s in selected], (None if select is None
+                                              else {c.qualname(s) for c, ss in selected for s in ss})
 
     # ------------------------------------------------------------------ lifecycle
-    def __enter__(self) -> "GradingSession":
+    def __enter__(self) -> GradingSession:
         self.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def start(self, *, wait: bool = True) -> "GradingSession":
+    def start(self, *, wait: bool = True) -> GradingSession:
         """Start the sandbox (it warms up meanwhile), resolve the device, set the limits; with
         ``wait``, until the sandbox is ready (else the first call waits, and the graders are
         collected meanwhile)."""
@@ -117,6 +122,7 @@ class GradingSession:
         from .grading.plugin import GradingPlugin, pytest_args
 
         self.start()
+        assert self.device is not None                  # start() resolved it
         pending: dict[int, tuple[Submission, float, int]] = {}
         jobs = self._jobs(submissions, pending, on_result)
         plugin = GradingPlugin(sandbox=self.sandbox, solutions_dir=self.course.solutions_dir, lang=self.lang,

@@ -15,18 +15,25 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
-from ..results import Outcome
 from ..messages import GRADER_ERROR, Feedback
+from ..results import Outcome
 from .feedback import StudentProblem, WrongAnswer, set_language
 from .refcache import CachedReference
 from .student import Budget, Student
+
+if TYPE_CHECKING:
+    import pluggy
+    import torch
+
+    from ..sandbox import Sandbox
 
 MARK = "torchdrill"
 
@@ -56,7 +63,7 @@ class Job:
     seed_salt: str = ""
     records: dict[str, Record] = field(default_factory=dict)
     budget: Budget | None = None
-    done: Callable[["Job"], None] | None = None   # called when its checks have run
+    done: Callable[[Job], None] | None = None   # called when its checks have run
 
     def selects(self, rec: Record) -> bool:
         return ((self.chapters is None or rec.chapter in self.chapters)
@@ -78,6 +85,7 @@ def load_reference(path: Path) -> ModuleType:
     mod = _reference_cache.get(key)
     if mod is None:
         spec = importlib.util.spec_from_file_location(f"_torchdrill_reference_{path.stem}", path)
+        assert spec is not None and spec.loader is not None     # a .py file always has both
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         _reference_cache[key] = mod
@@ -85,8 +93,9 @@ def load_reference(path: Path) -> ModuleType:
 
 
 class GradingPlugin:
-    def __init__(self, *, sandbox, staged: dict[str, Path] | None = None, solutions_dir: Path | None, lang: str,
-                 device, visible_only: bool = False, stubs: set[str] | None = None, seed_salt: str = "",
+    def __init__(self, *, sandbox: Sandbox | None, staged: dict[str, Path] | None = None,
+                 solutions_dir: Path | None, lang: str, device: str | torch.device,
+                 visible_only: bool = False, stubs: set[str] | None = None, seed_salt: str = "",
                  submission_seconds: float = float("inf"), jobs: Iterable[Job] | None = None):
         self.sandbox, self.solutions_dir = sandbox, solutions_dir
         self._lang, self._device = lang, device
@@ -100,15 +109,16 @@ class GradingPlugin:
 
     # ------------------------------------------------------------------ fixtures
     @pytest.fixture
-    def student(self, request) -> Student:
+    def student(self, request: pytest.FixtureRequest) -> Student:
         job = self.job
+        assert job is not None and self.sandbox is not None     # checks run inside a job, with a sandbox
         chapter = chapter_of(request.module.__name__)
         ref = self.solutions_dir / f"{chapter}.py" if self.solutions_dir else None
         return Student(self.sandbox, chapter, job.staged.get(chapter), ref if ref and ref.is_file() else None,
                        seed_salt=job.seed_salt, budget=job.budget)
 
     @pytest.fixture
-    def reference(self, request) -> ModuleType:
+    def reference(self, request: pytest.FixtureRequest) -> ModuleType:
         chapter = chapter_of(request.module.__name__)
         if self.solutions_dir is None:
             pytest.skip("no reference solutions here")
@@ -116,7 +126,7 @@ class GradingPlugin:
         return CachedReference(load_reference(path), path)
 
     @pytest.fixture
-    def device(self):
+    def device(self) -> torch.device:
         import torch
 
         return torch.device(self._device)
@@ -126,11 +136,12 @@ class GradingPlugin:
         return self._lang
 
     # ------------------------------------------------------------------ collection
-    def pytest_collectreport(self, report) -> None:
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.collect_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
 
-    def pytest_collection_modifyitems(self, session, config, items) -> None:
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
         keep, drop = [], []
         for item in items:
             mark = item.get_closest_marker(MARK)
@@ -138,7 +149,8 @@ class GradingPlugin:
                 drop.append(item)       # not a check (a helper test): not graded
                 continue
             kw = mark.kwargs
-            rec = Record(item.nodeid, chapter_of(item.module.__name__), kw["stub"], kw["title"],
+            module = cast(pytest.Function, item).module     # a check (it carries the mark) is a test function
+            rec = Record(item.nodeid, chapter_of(module.__name__), kw["stub"], kw["title"],
                          bool(kw.get("visible")), float(kw.get("weight", 1.0)))
             self.checks[item.nodeid] = rec
             if not ((self.visible_only and not rec.visible)
@@ -150,7 +162,7 @@ class GradingPlugin:
             items[:] = keep
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_runtestloop(self, session) -> bool:
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
         """Each job in turn: the checks it selects, fresh fixtures for every one (pytest's own
         protocol tears everything down after a job's last check), then the job's ``done``."""
         if session.config.option.collectonly:
@@ -170,11 +182,12 @@ class GradingPlugin:
         return True
 
     # ------------------------------------------------------------------ running
-    def pytest_runtest_setup(self, item) -> None:
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
         set_language(self._lang)
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item, call):
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
+                                  ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
         outcome = yield
         rep = outcome.get_result()
         rec = self.records.get(item.nodeid)

@@ -10,28 +10,30 @@ from __future__ import annotations
 import ast
 import hashlib
 import time
-from functools import lru_cache
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+from ..messages import Feedback, Part, msg
 from ..results import Outcome
 from ..sandbox import Sandbox, probe
-from ..messages import Feedback, Part, msg
 from .feedback import StudentProblem, call_problem
 
 
 @dataclass
 class Returned:
     value: Any
-    values: list | None
-    args: list
-    kwargs: dict
-    probes: dict = field(default_factory=dict)
+    values: list[Any] | None
+    args: list[Any]
+    kwargs: dict[str, Any]
+    probes: dict[str, Any] = field(default_factory=dict)
     output: str = ""
 
-    def callee_calls(self, name: str) -> list[dict]:
-        return (self.probes.get("callees") or {}).get(name, [])
+    def callee_calls(self, name: str) -> list[dict[str, Any]]:
+        calls: list[dict[str, Any]] = (self.probes.get("callees") or {}).get(name, [])
+        return calls
 
 
 @lru_cache(maxsize=64)
@@ -100,10 +102,10 @@ class Student:
         digest = hashlib.sha256(f"{self.seed_salt}:{self.chapter}:{label}".encode()).digest()
         return int.from_bytes(digest[:4], "little")
 
-    def call(self, func: str, *args, callees: Iterable[str] = (), record: Iterable[str] = (),
-             probes: Iterable[dict] = (), repeat: int = 1, seed: int | None = None,
+    def call(self, func: str, *args: Any, callees: Iterable[str] = (), record: Iterable[str] = (),
+             probes: Iterable[dict[str, Any]] = (), repeat: int = 1, seed: int | None = None,
              wall_seconds: float | None = None, expected: Part = None, hint: Part = None,
-             **kwargs) -> Returned:
+             **kwargs: Any) -> Returned:
         """Run ``func`` of the student's module in the sandbox.
 
         ``expected`` (and ``hint``): when the student's code raises, the message also says what

@@ -10,13 +10,14 @@ second, trusted thread: a C-level sequence removes profile and trace functions, 
 callbacks and stops the collector, disarms interval timers, blocks every signal, wakes the
 *sealer* thread and waits for it; the sealer (Python signal handlers never run outside the main
 thread, which sits in a C wait) fails the call if threads were left, removes torch's global
-hooks, measures the probes and writes the record.  Nothing the student armed runs in between.  Everything it hands back goes through :func:`wire.plain` and
+hooks, measures the probes and writes the record.  Nothing the student armed runs in between.
+Everything it hands back goes through :func:`wire.plain` and
 :mod:`codec`; the trusted side decides the grade.  Nothing here is secret: the child never sees
 expected values, only inputs.
 """
 from __future__ import annotations
 
-import _signal
+import _signal  # type: ignore[import-not-found]  # no typeshed stub: the C functions behind `signal`
 import _thread
 import ctypes
 import functools
@@ -31,7 +32,8 @@ import threading
 import traceback
 import types
 import warnings
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -40,6 +42,11 @@ from . import codec, kit, wire
 
 if TYPE_CHECKING:                          # Linux only: imported in run(), not here
     from . import isolation
+
+    #: One probe of a call: (name, params, before or None, after), as ``call`` builds it from kit.PROBES.
+    _Probe = tuple[str, list[Any], Callable[..., None] | None, Callable[..., Any]]
+    #: A reference callee: (name, compiled code, whether its calls are recorded).
+    _Callee = tuple[str, types.CodeType, bool]
 
 # (``isolation`` is Linux-only: imported in ``run``, the Linux child's entry point, so that the
 # portable worker (sandbox/portable_worker.py) can use Session where there is no ``resource``.)
@@ -57,7 +64,7 @@ MAX_FRAMES = 12
 MAX_REQUEST = 256 << 20
 
 
-def _version_reader():
+def _version_reader() -> Callable[[dict[Any, Any]], int] | None:
     """A reader of a dict's ``ma_version_tag`` (PEP 509: CPython 3.11 to 3.13 give every dict a new
     tag at each change), or None where this build has none or the self-test below fails.  Reading
     it touches no object's reference count, so a child checks its namespaces without copying the
@@ -68,11 +75,11 @@ def _version_reader():
     offset = 3 * ctypes.sizeof(ctypes.c_ssize_t)       # ob_refcnt, ob_type, ma_used, then the tag
     read = ctypes.c_uint64.from_address
 
-    def version(d: dict) -> int:
+    def version(d: dict[Any, Any]) -> int:
         return read(id(d) + offset).value
 
     try:
-        d: dict = {}
+        d: dict[str, int] = {}
         tags = [version(d)]
         for change in (lambda: d.__setitem__("a", 1), lambda: d.__setitem__("a", 2), lambda: d.update(b=3),
                        lambda: d.pop("a"), d.clear):
@@ -92,7 +99,7 @@ def _version_reader():
 _version = _version_reader()
 
 
-def _real_dict(obj) -> dict | None:
+def _real_dict(obj: object) -> dict[str, Any] | None:
     """The dict behind ``vars(obj)`` (a class's is behind a read-only proxy)."""
     ns = vars(obj)
     if type(ns) is dict:
@@ -101,7 +108,7 @@ def _real_dict(obj) -> dict | None:
     return inner[0] if len(inner) == 1 and type(inner[0]) is dict else None
 
 
-def _patchable() -> list:
+def _patchable() -> list[object]:
     """The namespaces student code patches (``torch.allclose = …``, ``torch.Tensor.__eq__ = …``):
     put back before every call, so one call's patches cannot reach another stub's calls."""
     import builtins
@@ -228,7 +235,7 @@ def _accelerator_available() -> bool:
 
 # ----------------------------------------------------------------------------- errors
 
-def _student_frames(tb, filename: str, source_lines: list[str]) -> list[dict]:
+def _student_frames(tb: types.TracebackType | None, filename: str, source_lines: list[str]) -> list[dict[str, Any]]:
     frames = []
     for fs in traceback.extract_tb(tb):
         if fs.filename == filename:
@@ -237,7 +244,7 @@ def _student_frames(tb, filename: str, source_lines: list[str]) -> list[dict]:
     return frames[-MAX_FRAMES:]
 
 
-def _describe(exc: BaseException, filename: str, source_lines: list[str]) -> dict:
+def _describe(exc: BaseException, filename: str, source_lines: list[str]) -> dict[str, Any]:
     try:
         msg = str(exc)[: wire.MAX_STR]
     except BaseException:  # a hostile __str__
@@ -293,7 +300,7 @@ class _Module:
         self.text = ""
         self.lines: list[str] = []
         self.code: types.CodeType | None = None
-        self.load_error: dict | None = None
+        self.load_error: dict[str, Any] | None = None
 
     def load(self) -> None:
         with open(self.path, "rb") as f:
@@ -315,7 +322,7 @@ class Session:
     """The child's side of one session: its confinement, its modules (one chapter file, or every
     chapter file of a submission), its calls."""
 
-    def __init__(self, spec: dict, req_fd: int, rep_fd: int):
+    def __init__(self, spec: dict[str, Any], req_fd: int, rep_fd: int):
         self.spec, self.req_fd, self.rep_fd = spec, req_fd, rep_fd
         pairs = spec.get("modules") or [[spec["module"], spec["module_name"]]]
         self.modules = {name: _Module(path, name) for path, name in pairs}
@@ -329,7 +336,7 @@ class Session:
         self._go, self._done = _thread.allocate_lock(), _thread.allocate_lock()
         self._go.acquire()
         self._done.acquire()
-        self._job = None
+        self._job: Callable[[], None] | None = None
 
     def start_sealer(self) -> None:
         """The trusted thread that finishes every call once the student's function returned (started
@@ -375,7 +382,7 @@ class Session:
             if result is not None:           # None: the sealer has sent it already
                 self.send(result)
 
-    def send(self, result: dict) -> None:
+    def send(self, result: dict[str, Any]) -> None:
         try:
             data = _encode(result)
         except BaseException as exc:  # what came back could not be written: say so instead
@@ -383,7 +390,7 @@ class Session:
         _write_frame(self.rep_fd, data)
 
     # --- one call
-    def call(self, frame: bytes) -> dict | None:
+    def call(self, frame: bytes) -> dict[str, Any] | None:
         """One call; its record, or None when the sealer has measured and sent it."""
         try:
             self.snapshot.restore()          # torch as trusted code knows it, before decoding with it
@@ -411,8 +418,8 @@ class Session:
     def reset(self, seed: int) -> None:
         """Put back what an earlier call of this session may have changed (trusted code)."""
         kit.neutralise_torch()            # modes an earlier call left on this thread's stacks
-        threading.settrace(None)           # type: ignore[arg-type]
-        threading.setprofile(None)         # type: ignore[arg-type]
+        threading.settrace(None)
+        threading.setprofile(None)
         for s, h in self.handlers.items():
             try:
                 _signal.signal(s, h)
@@ -420,7 +427,7 @@ class Session:
                 pass
         os.chdir(self.spec["workdir"])
         sys.setrecursionlimit(_recursion_limit)
-        warnings.filters[:] = _warning_filters
+        warnings.filters[:] = _warning_filters  # type: ignore[index]  # typeshed says Sequence; it is a list
         gc.set_threshold(*_gc_threshold)
         gc.enable()
         torch.set_default_dtype(torch.float32)
@@ -454,10 +461,12 @@ class Session:
             return "", False
         return data[:self.output_cap].decode("utf-8", "replace"), len(data) > self.output_cap
 
-    def _run(self, req: dict, ctx: kit.Ctx, probes: list, callees: list) -> dict | None:
+    def _run(self, req: dict[str, Any], ctx: kit.Ctx, probes: list[_Probe],
+             callees: list[_Callee]) -> dict[str, Any] | None:
         m = self.modules.get(str(req.get("module") or self.first)) or self.modules[self.first]
         if m.load_error is not None:
             return dict(m.load_error)
+        assert m.code is not None            # load() compiled it, or load_error says why not
         lines = m.lines
         module = types.ModuleType(m.name)
         module.__file__ = m.filename
@@ -498,7 +507,7 @@ class Session:
                 return problem
             return dict(status="raised", **_describe(exc, m.filename, lines))
 
-    def _measure(self, ctx: kit.Ctx, probes: list, repeat: int, m: _Module) -> dict:
+    def _measure(self, ctx: kit.Ctx, probes: list[_Probe], repeat: int, m: _Module) -> dict[str, Any]:
         """In the sealer thread, after the call: the record of a call that returned."""
         self.snapshot.restore()      # the checks, probes and serializer use torch as trusted code knows it
         problem = _seal_checks()
@@ -515,7 +524,7 @@ class Session:
         result["output"], result["output_truncated"] = self.output()
         return result
 
-    def _call_sealed(self, func, ctx: kit.Ctx, repeat: int) -> None:
+    def _call_sealed(self, func: types.FunctionType, ctx: kit.Ctx, repeat: int) -> None:
         """Call the student's function ``repeat`` times, collecting the results, then — all in C,
         no Python frame in between, so no profile or trace function, signal handler or gc callback
         the student armed gets a turn — remove profile and trace functions, clear gc callbacks and
@@ -546,9 +555,11 @@ def _valid(s: int) -> bool:
 # make a method-wrapper for every builtin step: with the collector's threshold set to 1, enough to
 # run a gc callback the student registered before ours are cleared).
 _invoke = getattr(operator, "call", None) or operator.methodcaller("__call__")
-_NO_PROFILE = functools.partial(sys.setprofile, None)
+_NO_PROFILE: Callable[[], object] = functools.partial(sys.setprofile, None)
 _MODES = (torch._C.is_grad_enabled, torch._C.is_inference_mode_enabled)
-_NO_TRACE = functools.partial(sys.settrace, None)
+_NO_TRACE: Callable[[], object] = functools.partial(sys.settrace, None)
+_DISARM: tuple[Callable[[], object], ...]
+_BLOCK_ALL: Callable[[], object]
 if hasattr(_signal, "setitimer") and hasattr(_signal, "pthread_sigmask"):       # POSIX
     _DISARM = tuple(functools.partial(_signal.setitimer, t, 0)
                     for t in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF))
@@ -569,7 +580,7 @@ def _unblock_signals() -> None:
         _signal.pthread_sigmask(signal.SIG_UNBLOCK, _ALL_SIGNALS)
 
 
-def _seal() -> dict | None:
+def _seal() -> dict[str, Any] | None:
     """In the main thread, after the student's code raised (or its module did): remove what it
     armed before we go on.  The record of a raise earns nothing whatever runs, so this is tidiness
     more than defence; the returned call goes through the sealer instead."""
@@ -578,7 +589,7 @@ def _seal() -> dict | None:
     return _seal_checks()
 
 
-def _seal_checks() -> dict | None:
+def _seal_checks() -> dict[str, Any] | None:
     """Trusted code after the call, with the student's function returned and every signal blocked:
     what it could have armed for later and cannot be undone from Python fails the call (threads);
     what can be, is removed (3.12+ monitoring tools, torch's global module hooks)."""
@@ -602,7 +613,8 @@ def _seal_checks() -> dict | None:
 
 # ----------------------------------------------------------------------------- entry point
 
-def run(spec: dict, jail: isolation.Jail | None, req_fd: int, rep_fd: int, join=None) -> None:
+def run(spec: dict[str, Any], jail: isolation.Jail | None, req_fd: int, rep_fd: int,
+        join: Callable[[], None] | None = None) -> None:
     """Entry point in the forked child. Never returns."""
     from . import isolation
 
@@ -627,18 +639,18 @@ def run(spec: dict, jail: isolation.Jail | None, req_fd: int, rep_fd: int, join=
 
 def _close_all_but(keep: set[int]) -> None:
     low = 0
-    for fd in sorted(keep) + [65536]:
+    for fd in [*sorted(keep), 65536]:
         if fd > low:
             os.closerange(low, fd)
         low = fd + 1
 
 
-def _recorder(name: str, fn, ctx: kit.Ctx):
+def _recorder(name: str, fn: Callable[..., Any], ctx: kit.Ctx) -> Callable[..., Any]:
     """Wrap a reference callee so the grader sees every call the student's code makes to it."""
     log = ctx.callee_log.setdefault(name, [])
 
-    def recorded(*a, **k):
-        entry = {"args": [_snap(v) for v in a], "kwargs": {key: _snap(v) for key, v in k.items()}}
+    def recorded(*a: Any, **k: Any) -> Any:
+        entry: dict[str, Any] = {"args": [_snap(v) for v in a], "kwargs": {key: _snap(v) for key, v in k.items()}}
         value = fn(*a, **k)
         entry["return"] = _snap(value)
         if len(log) < 100_000:
@@ -649,7 +661,7 @@ def _recorder(name: str, fn, ctx: kit.Ctx):
     return recorded
 
 
-def _snap(v):
+def _snap(v: object) -> object:
     if type(v) is torch.Tensor:
         return {"value": v.detach().clone(), "requires_grad": bool(v.requires_grad),
                 "is_leaf": bool(v.is_leaf), "id": id(v) % (1 << 62)}

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,11 +57,11 @@ class CallResult:
                                      # memory | killed | no_result | bad_result | harness_error | probe_error |
                                      # threads
     value: Any = None
-    values: list | None = None       # with repeat > 1: each call's return value
-    args: list = field(default_factory=list)
-    kwargs: dict = field(default_factory=dict)
-    probes: dict = field(default_factory=dict)
-    error: dict = field(default_factory=dict)    # exc_type, message, frames, not_implemented, line, code
+    values: list[Any] | None = None  # with repeat > 1: each call's return value
+    args: list[Any] = field(default_factory=list)
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    probes: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] = field(default_factory=dict)    # exc_type, message, frames, not_implemented, line, code
     output: str = ""                 # what the student's code printed (capped)
     output_truncated: bool = False
     exit: int | None = None
@@ -89,7 +90,7 @@ class _Reader:
     def __init__(self, fd: int):
         self.fd, self.buf = fd, bytearray()
 
-    def read(self, n: int, deadline: float, poll=None) -> bytes | None:
+    def read(self, n: int, deadline: float, poll: Callable[[], None] | None = None) -> bytes | None:
         """``n`` bytes, or None at the deadline; ``poll()`` runs while waiting and may raise."""
         while len(self.buf) < n:
             left = deadline - time.monotonic()
@@ -136,10 +137,10 @@ class Sandbox:
         self.isolate = isolate
         self.hide = [str(h) for h in (hide or [])]
         self.device = device
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.sock: socket.socket | None = None
         self.base: Path | None = None
-        self.info: dict = {}
+        self.info: dict[str, Any] = {}
         self._n = 0
         self._child: _Child | None = None
         self._lock = threading.Lock()
@@ -157,11 +158,11 @@ class Sandbox:
         self.warm = True
 
     # ------------------------------------------------------------------ lifecycle
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         self.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @property
@@ -198,11 +199,11 @@ class Sandbox:
         self.info = {}
         self._child = None
 
-    def _send(self, obj: dict) -> None:
+    def _send(self, obj: dict[str, Any]) -> None:
         assert self.sock is not None
         self.sock.send(json.dumps(obj).encode())
 
-    def _receive(self, timeout: float) -> tuple[dict, list[int]] | None:
+    def _receive(self, timeout: float) -> tuple[dict[str, Any], list[int]] | None:
         """The zygote's next message (and any pipe ends it carries), or None if it is gone or stuck."""
         assert self.sock is not None
         try:
@@ -216,7 +217,7 @@ class Sandbox:
             return None
         return json.loads(data), fds
 
-    def ready(self, timeout: float = 120.0) -> dict:
+    def ready(self, timeout: float = 120.0) -> dict[str, Any]:
         """Wait until the zygote has warmed up; returns its hello (isolated?, torch version...)."""
         if not self.info:
             self.start()
@@ -274,7 +275,7 @@ class Sandbox:
         with self._lock:
             self._end_child(wait=True)
 
-    def _end_child(self, *, wait: bool) -> dict:
+    def _end_child(self, *, wait: bool) -> dict[str, Any]:
         """Close our pipes to the child and have the zygote kill and reap it (and, with ``wait``,
         say how it ended)."""
         ch, self._child = self._child, None
@@ -298,12 +299,12 @@ class Sandbox:
             if got[0].get("id") == end_id:
                 return got[0]
 
-    def _note(self, reply: dict) -> None:
+    def _note(self, reply: dict[str, Any]) -> None:
         peak = reply.get("mem_peak")
         if type(peak) is int:
             self.memory_peak = max(self.memory_peak, peak)
 
-    def _spawn(self, key: str, module: Path, module_name: str, limits: dict) -> _Child | None:
+    def _spawn(self, key: str, module: Path, module_name: str, limits: dict[str, Any]) -> _Child | None:
         """A child for the session of ``module``: it loads that file, or with the "submission" scope
         every chapter file staged beside it (so that one child serves them all)."""
         modules = [[str(module), module_name]]
@@ -324,16 +325,17 @@ class Sandbox:
                 os.close(fd)
 
     # ------------------------------------------------------------------ calls
-    def call(self, module: Path, module_name: str, func: str, args: list | tuple = (), kwargs: dict | None = None,
-             *, callees: dict[str, dict] | None = None, probes: list[dict] | None = None, repeat: int = 1,
+    def call(self, module: Path, module_name: str, func: str, args: list[Any] | tuple[Any, ...] = (),
+             kwargs: dict[str, Any] | None = None, *, callees: dict[str, dict[str, Any]] | None = None,
+             probes: list[dict[str, Any]] | None = None, repeat: int = 1,
              seed: int = 0, wall_seconds: float | None = None, session: str | None = None) -> CallResult:
         with self._lock:
             info = self.ready()
             lim = self.limits
             key = session or self.session_for(Path(module))
             request = codec.encode({
-                "module": module_name, "func": func, "args": list(args), "kwargs": dict(kwargs or {}), "probes": probes or [],
-                "repeat": int(repeat), "seed": int(seed),
+                "module": module_name, "func": func, "args": list(args), "kwargs": dict(kwargs or {}),
+                "probes": probes or [], "repeat": int(repeat), "seed": int(seed),
                 "callees": [[name, spec["code"], bool(spec.get("record"))] for name, spec in (callees or {}).items()]})
             if self._child is not None and self._child.key != key:
                 self._end_child(wait=False)
@@ -388,8 +390,8 @@ class Sandbox:
             return self._collect(data, wall=wall_used, cpu=cpu)
         ended = self._end_child(wait=True)      # the child goes: how did it end?
         cpu = round(max(0.0, float(ended.get("cpu", cpu0)) - cpu0), 4)
-        common = dict(exit=ended.get("exit"), signal=ended.get("signal"), wall=wall_used, cpu=cpu,
-                      mem_peak=int(ended.get("mem_peak", 0) or 0))
+        common: dict[str, Any] = {"exit": ended.get("exit"), "signal": ended.get("signal"), "wall": wall_used,
+                                  "cpu": cpu, "mem_peak": int(ended.get("mem_peak", 0) or 0)}
         if how == "timeout":
             return CallResult(status="timeout", **common)
         if how == "cpu":
@@ -403,7 +405,7 @@ class Sandbox:
             return CallResult(status="cpu", **common)
         return CallResult(status="killed" if sig else "no_result", **common)
 
-    def _collect(self, data: bytes, **common) -> CallResult:
+    def _collect(self, data: bytes, **common: Any) -> CallResult:
         try:
             raw = codec.decode(data, max_bytes=RESULT_CAP)
             if type(raw) is not dict or type(raw.get("status")) is not str:

@@ -8,18 +8,27 @@ the trusted process to compute expected values, so both sides agree by construct
 """
 from __future__ import annotations
 
-import math
-from typing import Any, Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 from .wire import TAG
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import torch
+
+    #: A differentiable function of one tensor (what ``make("fn", ...)`` builds).
+    TestFn = Callable[[torch.Tensor], torch.Tensor]
+    #: Which argument a probe looks at: a position, a keyword, or ``"result"``.
+    Which = int | str
 
 # ----------------------------------------------------------------------------- test functions
 # Differentiable functions of one tensor, used for autograd stubs.  Each factory takes plain
 # parameters and returns a function built only from torch operations.
 
 
-def _poly(coeffs):
-    def f(x):
+def _poly(coeffs: Iterable[float]) -> TestFn:
+    def f(x: torch.Tensor) -> torch.Tensor:
         out = 0.0 * x
         for i, c in enumerate(coeffs):
             out = out + c * x ** i
@@ -27,7 +36,7 @@ def _poly(coeffs):
     return f
 
 
-def _functions() -> dict[str, Callable[..., Callable]]:
+def _functions() -> dict[str, Callable[..., TestFn]]:
     import torch
 
     return {
@@ -50,54 +59,54 @@ def _functions() -> dict[str, Callable[..., Callable]]:
     }
 
 
-def _learned_scale(a=1.5, b=0.5):
+def _learned_scale(a: float = 1.5, b: float = 0.5) -> TestFn:
     """``w * x + b * x**2`` where ``w`` is a fresh leaf that requires grad (like a model's weight):
     detaching ``x`` alone does not keep a graph from being recorded."""
     import torch
 
-    def f(x):
+    def f(x: torch.Tensor) -> torch.Tensor:
         w = torch.tensor(float(a), dtype=x.dtype, device=x.device, requires_grad=True)
         return w * x + b * x ** 2
     return f
 
 
-def function(name: str, **params) -> Callable:
+def function(name: str, **params: Any) -> TestFn:
     return _functions()[name](**params)
 
 
 # ----------------------------------------------------------------------------- makers
 
 
-def _leaf(t, grad=None):
+def _leaf(t: torch.Tensor, grad: torch.Tensor | None = None) -> torch.Tensor:
     x = t.detach().clone().requires_grad_(True)
     if grad is not None:
         x.grad = grad.clone()
     return x
 
 
-def _nonleaf(t, scale=2.0, shift=1.0):
+def _nonleaf(t: torch.Tensor, scale: float = 2.0, shift: float = 1.0) -> torch.Tensor:
     """A tensor that requires grad and has a grad_fn: ``leaf * scale + shift``."""
     return _leaf(t) * scale + shift
 
 
-def _ndarray(t):
+def _ndarray(t: torch.Tensor) -> npt.NDArray[Any]:
     return t.detach().cpu().numpy()
 
 
-def _generator(seed, device="cpu"):
+def _generator(seed: int, device: str = "cpu") -> torch.Generator:
     import torch
 
     return torch.Generator(device=device).manual_seed(int(seed))
 
 
-def _linear(in_features=1, out_features=1, seed=0, device="cpu"):
+def _linear(in_features: int = 1, out_features: int = 1, seed: int = 0, device: str = "cpu") -> torch.nn.Linear:
     import torch
 
     torch.manual_seed(int(seed))
     return torch.nn.Linear(in_features, out_features).to(device)
 
 
-def _spy_entry(out) -> dict:
+def _spy_entry(out: object) -> dict[str, bool]:
     import torch
 
     return {"grad_enabled": bool(torch.is_grad_enabled()),
@@ -107,21 +116,21 @@ def _spy_entry(out) -> dict:
 
 #: id(spied callable) -> (the callable, its log).  Not an attribute or a closure cell of what the
 #: student is handed, so ``f.__td_spy_log__`` or ``f.__closure__`` cannot rewrite what was seen.
-_SPY_LOGS: dict[int, tuple[Any, list]] = {}
+_SPY_LOGS: dict[int, tuple[Any, list[dict[str, bool]]]] = {}
 
 
-def _log_for(spied) -> list:
+def _log_for(spied: object) -> list[dict[str, bool]]:
     entry = _SPY_LOGS.get(id(spied))
     if entry is None or entry[0] is not spied:
         entry = _SPY_LOGS[id(spied)] = (spied, [])
     return entry[1]
 
 
-def _spy(fn):
+def _spy(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a test function (``make("spy", make("fn", ...))``): each call logs whether gradient
     recording was on and whether the output carries a graph; ``probe("spy", i)`` reads the log."""
 
-    def spied(*a, **k):
+    def spied(*a: Any, **k: Any) -> Any:
         out = fn(*a, **k)
         log = _log_for(spied)
         if len(log) < 10_000:
@@ -132,18 +141,18 @@ def _spy(fn):
     return spied
 
 
-def _eval_mode(module):
+def _eval_mode(module: torch.nn.Module) -> torch.nn.Module:
     """``make("eval_mode", make("linear", ...))``: the module switched to eval mode (``module.eval()``)."""
     return module.eval()
 
 
-def _spied_linear(in_features=1, out_features=1, seed=0, device="cpu"):
+def _spied_linear(in_features: int = 1, out_features: int = 1, seed: int = 0, device: str = "cpu") -> torch.nn.Linear:
     """``_linear`` whose forward logs like :func:`_spy` (``model(x)`` and ``model.forward(x)`` both);
     ``type(model)`` stays exactly ``torch.nn.Linear``."""
     m = _linear(in_features, out_features, seed, device)
     inner = m.forward
 
-    def forward(*a, **k):
+    def forward(*a: Any, **k: Any) -> Any:
         out = inner(*a, **k)
         log = _log_for(forward)
         if len(log) < 10_000:
@@ -151,7 +160,7 @@ def _spied_linear(in_features=1, out_features=1, seed=0, device="cpu"):
         return out
 
     _log_for(forward)
-    m.forward = forward
+    m.forward = forward  # type: ignore[method-assign]  # this instance's forward only: type(m) stays Linear
     return m
 
 
@@ -168,7 +177,7 @@ MAKERS: dict[str, Callable[..., Any]] = {
 }
 
 
-def make(name: str, *args, **kwargs) -> dict:
+def make(name: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     """Grader side: a description of an object the child builds (see MAKERS)."""
     if name not in MAKERS:
         raise KeyError(f"unknown maker {name!r}")
@@ -195,27 +204,27 @@ def build(value: Any) -> Any:
 class Ctx:
     """What a probe sees: the built arguments, the results of each call, and its own state."""
 
-    def __init__(self, args, kwargs):
+    def __init__(self, args: list[Any], kwargs: dict[str, Any]) -> None:
         self.args, self.kwargs = args, kwargs
         self.results: list[Any] = []
         self.state: dict[str, Any] = {}
-        self.callee_log: dict[str, list] = {}
+        self.callee_log: dict[str, list[Any]] = {}
 
-    def pick(self, which):
+    def pick(self, which: Which) -> Any:
         if which == "result":
             return self.results[-1] if self.results else None
         if type(which) is int:
             return self.args[which]
-        return self.kwargs[which]
+        return self.kwargs[cast(str, which)]  # not a position: a keyword
 
 
-def _clone(t):
+def _clone(t: object) -> torch.Tensor | None:
     import torch
 
     return t.detach().clone() if type(t) is torch.Tensor else None
 
 
-def _tensor_facts(t) -> dict | None:
+def _tensor_facts(t: object) -> dict[str, Any] | None:
     import torch
 
     if not isinstance(t, torch.Tensor):
@@ -224,7 +233,7 @@ def _tensor_facts(t) -> dict | None:
             "is_leaf": bool(t.is_leaf), "grad": _clone(t.grad) if t.is_leaf else None}
 
 
-def _as_array(v):
+def _as_array(v: object) -> npt.NDArray[Any] | None:
     import numpy as np
     import torch
 
@@ -235,7 +244,7 @@ def _as_array(v):
     return None
 
 
-def _np_shares(ctx, a, b):
+def _np_shares(ctx: Ctx, a: Which, b: Which) -> bool:
     import numpy as np
 
     x, y = _as_array(ctx.pick(a)), _as_array(ctx.pick(b))
@@ -244,19 +253,19 @@ def _np_shares(ctx, a, b):
     return bool(np.shares_memory(x, y))
 
 
-def _hook_before(ctx, which):
-    seen: list = []
+def _hook_before(ctx: Ctx, which: Which) -> None:
+    seen: list[torch.Tensor | None] = []
     t = ctx.pick(which)
     t.register_post_accumulate_grad_hook(lambda p: seen.append(_clone(p.grad)))
     ctx.state[f"hook:{which}"] = seen
 
 
-def _params(ctx, which):
+def _params(ctx: Ctx, which: Which) -> dict[str, dict[str, torch.Tensor | None]]:
     m = ctx.pick(which)
     return {name: {"value": p.detach().clone(), "grad": _clone(p.grad)} for name, p in m.named_parameters()}
 
 
-def _spy_log(ctx, which):
+def _spy_log(ctx: Ctx, which: Which) -> list[dict[str, bool]] | None:
     """The log of a ``spy`` function or a ``spied_linear`` model (None if it is neither)."""
     import torch
 
@@ -269,27 +278,27 @@ def _spy_log(ctx, which):
     return [dict(e) for e in entry[1]]
 
 
-def _backward(ctx, wrt, which="result"):
+def _backward(ctx: Ctx, wrt: Which, which: Which = "result") -> dict[str, Any]:
     """Call ``backward()`` on a returned 0-dim tensor and report the gradient of the leaf ``wrt``.
 
     ``grad_before`` is what the leaf held before (a stub must not call backward itself)."""
     import torch
 
     out, leaf = ctx.pick(which), ctx.pick(wrt)
-    info = {"grad_before": _clone(getattr(leaf, "grad", None)), "grad": None, "error": None}
+    info: dict[str, Any] = {"grad_before": _clone(getattr(leaf, "grad", None)), "grad": None, "error": None}
     if type(out) is not torch.Tensor:
         info["error"] = "not a tensor"
         return info
     try:
-        out.backward()
-    except Exception as exc:  # noqa: BLE001 - reported to the grader as data
+        out.backward()  # type: ignore[no-untyped-call]  # torch's Tensor.backward is not annotated
+    except Exception as exc:  # reported to the grader as data
         info["error"] = f"{type(exc).__name__}: {exc}"[:300]
         return info
     info["grad"] = _clone(leaf.grad)
     return info
 
 
-def _module_facts(ctx, which="result"):
+def _module_facts(ctx: Ctx, which: Which = "result") -> dict[str, Any] | None:
     """What a returned (or passed) module is: exact type, sizes, bias, and its parameters."""
     import torch
 
@@ -297,10 +306,11 @@ def _module_facts(ctx, which="result"):
     if not isinstance(m, torch.nn.Module):
         return None
     t = type(m)
-    facts = {"type": f"{t.__module__}.{t.__qualname__}"[:200], "is_linear": t is torch.nn.Linear,
+    facts: dict[str, Any] = {"type": f"{t.__module__}.{t.__qualname__}"[:200], "is_linear": t is torch.nn.Linear,
              "in_features": None, "out_features": None, "has_bias": None, "params": {},
              "training": m.training if type(m.training) is bool else None}
     if t is torch.nn.Linear:
+        m = cast("torch.nn.Linear", m)  # type(m) is exactly Linear: its sizes are plain attributes
         facts["in_features"] = int(m.in_features) if type(m.in_features) is int else None
         facts["out_features"] = int(m.out_features) if type(m.out_features) is int else None
         facts["has_bias"] = m.bias is not None
@@ -313,7 +323,7 @@ def _module_facts(ctx, which="result"):
     return facts
 
 
-def _grad_mode_after(ctx):
+def _grad_mode_after(ctx: Ctx) -> dict[str, bool] | None:
     """Gradient recording and inference mode as the student's call left them.  Both are
     thread-local, and probes are measured by the child's sealer thread, so the child reads them in
     the thread that ran the call, in C, right after it returned (``ctx.state["modes_after"]``)."""
@@ -324,7 +334,7 @@ def _grad_mode_after(ctx):
 
 
 #: name -> (before(ctx, *params) or None, after(ctx, *params) -> plain data)
-PROBES: dict[str, tuple[Callable | None, Callable]] = {
+PROBES: dict[str, tuple[Callable[..., None] | None, Callable[..., Any]]] = {
     "facts": (None, lambda ctx, which="result": _tensor_facts(ctx.pick(which))),
     "np_shares": (None, _np_shares),
     "grad_hook": (_hook_before, lambda ctx, which: ctx.state[f"hook:{which}"]),
@@ -351,13 +361,14 @@ PROBES: dict[str, tuple[Callable | None, Callable]] = {
 _MISSING = object()
 
 
-def _devices_before(ctx, cuda, mps):
+def _devices_before(ctx: Ctx, cuda: bool, mps: bool) -> None:
     """``probe("devices", cuda, mps)``: make the child look like a machine with (``True``) or without
-    a CUDA GPU and an Apple-silicon (MPS) GPU.  Every public way of asking is patched so that they
-    agree (findings §5): ``torch.cuda.is_available/device_count``, ``torch.backends.mps.is_available``,
-    ``torch.mps.is_available/device_count``, ``torch.accelerator.is_available/current_accelerator/
-    device_count``.  Both backends count as built (``is_built()``, ``torch.has_cuda/has_mps`` are
-    True), as in a build that has both; only availability varies.  after() undoes the patches and returns ``{"cuda", "mps"}``."""
+    a CUDA GPU and an Apple-silicon (MPS) GPU.  Every public way of asking is patched, so that a
+    stub that asks one way and then another sees the same machine: ``torch.cuda.is_available/
+    device_count``, ``torch.backends.mps.is_available``, ``torch.mps.is_available/device_count``,
+    ``torch.accelerator.is_available/current_accelerator/device_count``.  Both backends count as
+    built (``is_built()``, ``torch.has_cuda/has_mps`` are True), as in a build that has both; only
+    availability varies.  after() undoes the patches and returns ``{"cuda", "mps"}``."""
     import torch
 
     cuda, mps = bool(cuda), bool(mps)
@@ -385,14 +396,14 @@ def _devices_before(ctx, cuda, mps):
         ]
         if acc:
             patches += [(accel, "current_device_index", lambda: 0), (accel, "current_device_idx", lambda: 0)]
-    saved = []
+    saved: list[tuple[Any, str, object]] = []
     for obj, name, fn in patches:
         saved.append((obj, name, obj.__dict__.get(name, _MISSING)))
         setattr(obj, name, fn)
     ctx.state["devices"] = saved
 
 
-def _devices_after(ctx, cuda, mps):
+def _devices_after(ctx: Ctx, cuda: bool, mps: bool) -> dict[str, bool]:
     for obj, name, old in reversed(ctx.state.pop("devices", [])):
         if old is _MISSING:
             obj.__dict__.pop(name, None)
@@ -401,7 +412,7 @@ def _devices_after(ctx, cuda, mps):
     return {"cuda": bool(cuda), "mps": bool(mps)}
 
 
-def _default_dtype_before(ctx, name):
+def _default_dtype_before(ctx: Ctx, name: str) -> None:
     """``probe("default_dtype", "float64")``: the student's call runs after someone called
     ``torch.set_default_dtype`` (stubs whose docstring asks for float32 regardless)."""
     import torch
@@ -409,7 +420,7 @@ def _default_dtype_before(ctx, name):
     torch.set_default_dtype(getattr(torch, name))
 
 
-def _default_dtype_after(ctx, name):
+def _default_dtype_after(ctx: Ctx, name: str) -> str:
     import torch
 
     return str(torch.get_default_dtype()).replace("torch.", "")
@@ -419,7 +430,7 @@ PROBES["devices"] = (_devices_before, _devices_after)
 PROBES["default_dtype"] = (_default_dtype_before, _default_dtype_after)
 
 
-def _deterministic_before(ctx):
+def _deterministic_before(ctx: Ctx) -> None:
     """``probe("deterministic")``: run the call with ``torch.use_deterministic_algorithms(True)``, in
     which uninitialised memory (``torch.empty``) is filled with NaN (floats) or the largest integer,
     so code that relies on ``empty`` happening to hold zeros fails every time, not sometimes."""
@@ -431,7 +442,7 @@ def _deterministic_before(ctx):
 PROBES["deterministic"] = (_deterministic_before, lambda ctx: True)
 
 
-def cleanup(ctx) -> None:
+def cleanup(ctx: Ctx) -> None:
     """After every call, whatever happened in it: undo what a probe's before() changed (the
     device simulation stays patched when the student's call raised and after() never ran)."""
     if "devices" in ctx.state:
@@ -463,21 +474,18 @@ def neutralise_torch() -> None:
 _GLOBAL_HOOKS: tuple[str, ...] | None = None
 
 
-def probe(name: str, *params) -> dict:
+def probe(name: str, *params: Any) -> dict[str, Any]:
     if name not in PROBES:
         raise KeyError(f"unknown probe {name!r}")
     return {"name": name, "params": list(params)}
 
 
-def isfinite_number(v: Any) -> bool:
-    return type(v) in (int, float) and math.isfinite(v)
 
-
-def _step_hook_before(ctx, which):
+def _step_hook_before(ctx: Ctx, which: Which) -> None:
     """``probe("step_hook", i)``: like ``grad_hook``, but each entry also holds the leaf's value at the
     moment its gradient was accumulated (before any update), so the grader can recompute the gradient
     that step alone should have produced and tell accumulation apart from a wrong step size."""
-    seen: list = []
+    seen: list[dict[str, torch.Tensor | None]] = []
     t = ctx.pick(which)
     t.register_post_accumulate_grad_hook(lambda p: seen.append({"value": _clone(p), "grad": _clone(p.grad)}))
     ctx.state[f"step_hook:{which}"] = seen

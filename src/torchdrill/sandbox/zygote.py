@@ -28,20 +28,22 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"   # availability checks never init CUDA here
 
-import json  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
+import json
+import signal
+import socket
+import sys
+import tempfile
+from collections.abc import Sequence
+from typing import Any
 
 # Modules a student may reasonably import, loaded once so every child gets them for free.
-import collections, copy, dataclasses, functools, itertools, numbers, random, statistics, typing, warnings  # noqa: E401,E402,F401
+import collections, copy, dataclasses, functools, itertools, numbers, random, statistics, typing, warnings  # noqa: E401,F401  # isort: skip
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from ..fsutil import remove_tree  # noqa: E402
-from . import cgroup, child, codec, isolation  # noqa: E402
+from ..fsutil import remove_tree
+from . import cgroup, child, codec, isolation
 
 CGROUP_SLACK = 256 << 20         # pages a child copies from the zygote on write are charged to it too
 
@@ -55,8 +57,9 @@ def warm_up(full: bool = True) -> None:
     except RuntimeError:
         pass
     x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    (x * x).sum().backward()
+    (x * x).sum().backward()  # type: ignore[no-untyped-call]  # torch's Tensor.backward is not annotated
     torch.autograd.grad((x ** 2).sum(), x, grad_outputs=torch.ones(()))
+    assert x.grad is not None                # the backward above filled it
     with torch.no_grad():
         x -= 0.1 * x.grad
     m = torch.nn.Linear(1, 1)
@@ -74,7 +77,7 @@ def warm_up(full: bool = True) -> None:
     _ = torch.testing, torch.distributions
 
 
-def _refuse_audit_hooks(event: str, args) -> None:
+def _refuse_audit_hooks(event: str, args: tuple[object, ...]) -> None:
     """Installed before any student code exists: no later audit hook can be added (CPython drops
     a new hook when an existing one raises RuntimeError for ``sys.addaudithook``), so nothing the
     student arms runs on the audit events of the trusted code after the call."""
@@ -93,12 +96,12 @@ def _bind_paths() -> list[str]:
 class Child:
     """A live child: its cgroups and (without a jail) its host folder."""
 
-    def __init__(self, pid: int, group, workdir: str | None):
+    def __init__(self, pid: int, group: cgroup.Group | None, workdir: str | None):
         self.pid, self.group, self.workdir = pid, group, workdir
 
 
 class Zygote:
-    def __init__(self, config: dict):
+    def __init__(self, config: dict[str, Any]):
         self.scratch = config["scratch"]
         self.hide = config.get("hide", [])
         self.jail: isolation.Jail | None = None
@@ -121,13 +124,13 @@ class Zygote:
             self.cgroup_reason = "isolation turned off"
         self.hide = []        # children are forks of this object: leave them nothing to find
 
-    def hello(self) -> dict:
+    def hello(self) -> dict[str, Any]:
         self.vm_size = isolation.vm_size_bytes()
         return {"ready": True, "isolated": self.jail is not None, "reason": self.reason, "pid": os.getpid(),
                 "vm_size": self.vm_size, "torch": torch.__version__,
                 "cgroup": self.cgroups is not None, "cgroup_reason": self.cgroup_reason}
 
-    def spawn(self, spec: dict) -> tuple[dict, list[int]]:
+    def spawn(self, spec: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
         """Fork and confine a child for one session; the parent gets its pipe ends."""
         lim = spec["limits"]
         memory = int(lim["memory_mb"]) << 20
@@ -137,7 +140,8 @@ class Zygote:
                 group = self.cgroups.new_group(memory + CGROUP_SLACK, max(8, int(lim["nproc"]) + 4))
             except OSError:
                 group = None
-        workdir = None if self.jail is not None else tempfile.mkdtemp(prefix="child-", dir=os.path.dirname(self.scratch))
+        workdir = None if self.jail is not None else tempfile.mkdtemp(prefix="child-",
+                                                                      dir=os.path.dirname(self.scratch))
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         child_spec = {
@@ -163,13 +167,13 @@ class Zygote:
         self.children[pid] = Child(pid, group, workdir)
         return {"pid": pid}, [req_w, rep_r]
 
-    def end(self, pid: int) -> dict:
+    def end(self, pid: int) -> dict[str, Any]:
         """Kill one child and everything it started; how it ended."""
         ch = self.children.pop(pid, None)
         if ch is None:
             return {"pid": pid, "unknown": True}
         _kill_all(pid, self.jail, ch.group)
-        out: dict = {"pid": pid}
+        out: dict[str, Any] = {"pid": pid}
         try:
             _, status, rusage = os.wait4(pid, 0)
             out["cpu"] = round(rusage.ru_utime + rusage.ru_stime, 4)
@@ -194,7 +198,7 @@ class Zygote:
             self.end(pid)
 
 
-def _kill_all(pid: int, jail, group=None) -> None:
+def _kill_all(pid: int, jail: isolation.Jail | None, group: cgroup.Group | None = None) -> None:
     """SIGKILL the child's process group, every process in its cgroup and, when isolated without
     a cgroup, every process of its private uid."""
     try:
@@ -240,7 +244,7 @@ def _reap() -> None:
             return
 
 
-def _send(sock: socket.socket, obj: dict, fds: list[int] = ()) -> None:
+def _send(sock: socket.socket, obj: dict[str, Any], fds: Sequence[int] = ()) -> None:
     data = json.dumps(obj).encode()
     if fds:
         socket.send_fds(sock, [data], list(fds))
