@@ -246,11 +246,11 @@ def _parameter(tensor: Any) -> Parameter:
     return Parameter(_bounded(tensor))
 
 
-def _bounded(tensor: torch.Tensor) -> torch.Tensor:
+def _bounded(received: torch.Tensor) -> torch.Tensor:
     """The tensor, if the trusted side agrees to hold it (a few bytes can describe a huge view)."""
-    if tensor.numel() > MAX_TENSOR_ELEMENTS:
+    if received.numel() > MAX_TENSOR_ELEMENTS:
         raise BadWire(f"a tensor with more than {MAX_TENSOR_ELEMENTS} elements")
-    return tensor
+    return received
 
 
 def _s(v: Any) -> str:
