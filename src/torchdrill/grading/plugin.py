@@ -118,7 +118,7 @@ class GradingPlugin:
                        seed_salt=job.seed_salt, budget=job.budget)
 
     @pytest.fixture
-    def reference(self, request: pytest.FixtureRequest) -> ModuleType:
+    def reference(self, request: pytest.FixtureRequest) -> CachedReference:
         chapter = chapter_of(request.module.__name__)
         if self.solutions_dir is None:
             pytest.skip("no reference solutions here")

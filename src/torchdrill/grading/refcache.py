@@ -31,8 +31,15 @@ import hashlib
 import random
 import time
 import types
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
+
+Fid = tuple[str, float, str]          # the reference file, its modification time, the function
+State = tuple[Any, Any, Any]          # torch's, numpy's and random's global generator states
 
 MAX_ENTRIES = 512            # per worker; least recently used first out
 CHEAP_SECONDS = 0.002        # a function faster than this is not worth a digest of its inputs
@@ -47,7 +54,7 @@ class _Digest:
 
     def __init__(self) -> None:
         self.h = hashlib.blake2b(digest_size=20)
-        self.tensors: list = []
+        self.tensors: list[torch.Tensor] = []
         self.storages: dict[tuple[str, int], int] = {}
 
     def add(self, v: Any, depth: int = 0) -> None:
@@ -85,7 +92,7 @@ class _Digest:
         else:
             raise _NotPlain
 
-    def tensor(self, v, depth: int, *, grad: bool = False) -> None:
+    def tensor(self, v: torch.Tensor, depth: int, *, grad: bool = False) -> None:
         import torch
 
         if (v.device.type != "cpu" or v.layout is not torch.strided or v.is_conj() or v.is_neg()
@@ -109,7 +116,7 @@ class _Digest:
         return self.h.hexdigest()
 
 
-def _plain_module(m) -> bool:
+def _plain_module(m: torch.nn.Module) -> bool:
     """A module of torch's own, without hooks of any kind, all the way down."""
     for sub in m.modules():
         if not type(sub).__module__.startswith("torch.nn."):
@@ -136,15 +143,15 @@ def _watched() -> bool:
     return top is None or top(False) is not None
 
 
-def _global_state() -> tuple:
+def _global_state() -> State:
     import numpy as np
     import torch
 
-    np_state = np.random.get_state()
+    np_state: Any = np.random.get_state()
     return (torch.get_rng_state(), (np_state[0], np_state[1].copy(), *np_state[2:]), random.getstate())
 
 
-def _global_key(state: tuple) -> bytes:
+def _global_key(state: State) -> bytes:
     import torch
 
     torch_rng, np_state, py_state = state
@@ -158,7 +165,7 @@ def _global_key(state: tuple) -> bytes:
     return h.digest()
 
 
-def _set_global_state(state: tuple) -> None:
+def _set_global_state(state: State) -> None:
     import numpy as np
     import torch
 
@@ -213,7 +220,7 @@ def _replay(target: Any, state: Any) -> None:
             _replay(a, b)
 
 
-def _shares_memory(result: Any, tensors: list) -> bool:
+def _shares_memory(result: Any, tensors: list[torch.Tensor]) -> bool:
     """Whether any tensor reachable from ``result`` is, or shares memory with, an argument's."""
     import torch
 
@@ -231,19 +238,19 @@ def _shares_memory(result: Any, tensors: list) -> bool:
 class _Entry:
     __slots__ = ("after", "result", "state")
 
-    def __init__(self, result, after, state) -> None:
+    def __init__(self, result: Any, after: Any, state: State | None) -> None:
         self.result, self.after, self.state = result, after, state
 
 
 #: per worker: (file, mtime, function) → whether its calls may be served from the cache
-_policy: dict[tuple, bool] = {}
-_cache: collections.OrderedDict[tuple, _Entry] = collections.OrderedDict()
+_policy: dict[Fid, bool] = {}
+_cache: collections.OrderedDict[tuple[Fid, str, bytes], _Entry] = collections.OrderedDict()
 #: the functions that took at least CHEAP_SECONDS on some call
-_slow: set[tuple] = set()
-stats = collections.Counter()
+_slow: set[Fid] = set()
+stats: collections.Counter[str] = collections.Counter()
 
 
-def _cached_call(fid: tuple, fn, args: tuple, kwargs: dict):
+def _cached_call(fid: Fid, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     policy = _policy.get(fid)
     if policy is False:
         stats["plain"] += 1
@@ -335,14 +342,14 @@ class CachedReference:
             return value
         wrapped = self._wrapped.get(name)
         if wrapped is None or wrapped.__wrapped__ is not value:
-            fid = (*self._file, name)
+            fid: Fid = (*self._file, name)
 
             @functools.wraps(value)
-            def wrapped(*args, _fid=fid, _fn=value, **kwargs):
+            def wrapped(*args: Any, _fid: Fid = fid, _fn: Callable[..., Any] = value, **kwargs: Any) -> Any:
                 return _cached_call(_fid, _fn, args, kwargs)
 
             self._wrapped[name] = wrapped
         return wrapped
 
-    def __dir__(self):
+    def __dir__(self) -> list[str]:
         return dir(self._module)
