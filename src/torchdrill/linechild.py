@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 from typing import IO, Any
+
+from .procutil import kill_group
 
 
 class LineChild:
@@ -61,11 +62,7 @@ class LineChild:
         proc, self.proc = self.proc, None
         if proc is None:
             return
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        proc.wait()
+        kill_group(proc)
         for pipe in (proc.stdin, proc.stdout):
             try:
                 if pipe is not None:

@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from ..fsutil import remove_tree
+from ..procutil import kill_group
 from . import codec, wire
+from .base import SandboxBase
 
 RESULT_CAP = 32 << 20        # bytes of one call's record we agree to read (the zygote's cap too)
 
@@ -128,7 +130,7 @@ class _CpuExceeded(Exception):
     pass
 
 
-class Sandbox:
+class Sandbox(SandboxBase):
     """One zygote process and its scratch folder. Use as a context manager."""
 
     def __init__(self, limits: SandboxLimits | None = None, *, isolate: bool = True,
@@ -158,18 +160,6 @@ class Sandbox:
         self.warm = True
 
     # ------------------------------------------------------------------ lifecycle
-    def __enter__(self) -> Sandbox:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def work(self) -> Path:
-        assert self.base is not None
-        return self.base / "work"
-
     def start(self) -> None:
         """Launch the zygote; returns at once (it warms up while the caller does other work)."""
         if self.proc is not None:
@@ -248,11 +238,7 @@ class Sandbox:
                 proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 pass
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            proc.wait()
+            kill_group(proc)
 
     # ------------------------------------------------------------------ staging
     def stage_dir(self) -> Path:
@@ -264,10 +250,6 @@ class Sandbox:
         return d
 
     # ------------------------------------------------------------------ sessions
-    def session_for(self, module: Path) -> str:
-        """Which child serves calls into ``module`` (a staged chapter file), by ``session_scope``."""
-        return str(module.parent if self.session_scope == "submission" else module)
-
     def end_session(self) -> None:
         """End the child that serves the current session and wait until it is gone: nothing it
         started survives.  (Between sessions of one submission the next call ends it without
