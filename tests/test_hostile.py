@@ -31,12 +31,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import hostile_support as hs
 import pytest
-
-from torchdrill.grading.student import callee_source
 import yaml
 
-import hostile_support as hs
+from torchdrill.grading.student import callee_source
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,7 @@ import textwrap
 import pytest
 import torch
 
-from torchdrill.sandbox import make, probe
-from torchdrill.sandbox import wire
+from torchdrill.sandbox import make, probe, wire
 
 SOURCE = textwrap.dedent('''
     import os, sys, time, signal
