@@ -21,6 +21,7 @@ Usage:  .venv/bin/python benchmarks/bench_cluster.py [grade|noop] [--submissions
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import resource
 import socket
@@ -108,7 +109,7 @@ def noop_mode(n: int, jobs: int) -> None:
         time.sleep(5)
         course = load_course(ROOT)
         rss0 = me.memory_info().rss
-        devnull = open(os.devnull, "w")
+        devnull = open(os.devnull, "w")  # noqa: SIM115  # closed with the run, below
         real_stderr, sys.stderr = sys.stderr, devnull
         try:
             started[0] = time.monotonic()
@@ -118,12 +119,13 @@ def noop_mode(n: int, jobs: int) -> None:
             total = time.monotonic() - started[0]
         finally:
             sys.stderr = real_stderr
+            devnull.close()
             for p in reversed(procs):
                 p.terminate()
             for p in procs:
                 p.wait(timeout=30)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        per = [(b[1] - a[1]) for a, b in zip(marks, marks[1:])]
+        per = [(b[1] - a[1]) for a, b in itertools.pairwise(marks)]
         print(f"noop: {n} submissions in {total:.1f} s (exit {code}), {total / n * 1000:.2f} s per 1,000 overall "
               f"(registering, fingerprinting and the final gradebook included); between marks: median "
               f"{sorted(per)[len(per) // 2]:.2f} s per 1,000, slowest {max(per):.2f} s" if per else "")

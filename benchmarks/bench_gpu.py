@@ -40,7 +40,7 @@ def main() -> int:
         return 0
     from torchdrill.course import load_course
     from torchdrill.grade import new_sandbox
-    from torchdrill.session import GradingSession, Submission
+    from torchdrill.session import GradingSession
 
     course = load_course(ROOT)
     rows = [("GPU", torch.cuda.get_device_name(0))]

@@ -55,7 +55,8 @@ def timed(fn, runs: int) -> list[float]:
 
 def fmt(samples: list[float], unit: str = "ms") -> str:
     k = 1000 if unit == "ms" else 1
-    return f"{statistics.median(samples) * k:9.2f} {unit}   (min {min(samples) * k:.2f}, max {max(samples) * k:.2f}, n={len(samples)})"
+    return (f"{statistics.median(samples) * k:9.2f} {unit}   "
+            f"(min {min(samples) * k:.2f}, max {max(samples) * k:.2f}, n={len(samples)})")
 
 
 def run(cmd: list[str], **kw) -> float:

@@ -54,7 +54,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         subprocess.run([sys.executable, str(ROOT / "scripts" / "make_class.py"), str(tmp / "class"),
-                        "--students", str(args.submissions), "--seed", str(args.seed)], check=True, stdout=subprocess.DEVNULL)
+                        "--students", str(args.submissions), "--seed", str(args.seed)],
+                       check=True, stdout=subprocess.DEVNULL)
         subs = sorted(str(p) for p in (tmp / "class").iterdir())
         n = len(subs)                    # make_class adds four students who hit the limits
         out = tmp / "out"

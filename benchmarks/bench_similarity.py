@@ -92,11 +92,13 @@ def main() -> None:
           f"{result.flagged} at or above the threshold {result.threshold:.1f} (max holders {result.scores.cap})")
     for stage, (wall, cpu) in result.seconds.items():
         print(f"  {stage:<12} {cpu:7.2f} s CPU, {wall:7.2f} s wall")
-    print(f"screen total   {t_screen:7.2f} s wall, {c_screen:.2f} s CPU ({1000 * c_screen / n:.1f} ms CPU per submission)")
+    print(f"screen total   {t_screen:7.2f} s wall, {c_screen:.2f} s CPU "
+          f"({1000 * c_screen / n:.1f} ms CPU per submission)")
     print(f"page + json    {t_write:7.2f} s  (page {page / 1e3:.0f} kB, json {data / 1e3:.0f} kB)")
     print(f"peak memory    {peak:7.0f} MiB (whole process)")
     names = result.names
-    rank_of = {frozenset({names[a], names[b]}): k + 1 for k, (a, b) in enumerate(zip(result.scores.a, result.scores.b))}
+    pairs = zip(result.scores.a, result.scores.b, strict=True)
+    rank_of = {frozenset({names[a], names[b]}): k + 1 for k, (a, b) in enumerate(pairs)}
     ranks = sorted(rank_of.get(pair, 0) for pair in copies)      # 0: the two share nothing rare
     print(f"copied folders: {len(copies)}, ranked {ranks} (flagged: "
           f"{sum(1 for p in result.pairs if p.flagged and frozenset({p.a, p.b}) in copies)}); "
