@@ -18,7 +18,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fsutil import safe_file_name
+from .fsutil import is_ignored_name, safe_file_name, walk_breadth_first
 from .messages import Msg, msg
 from .safe_text import printable
 
@@ -130,30 +130,20 @@ def _read_regular(path: Path) -> tuple[bytes | None, Msg | None]:
 def _candidates(root: Path, notes: list[Msg]) -> list[Path]:
     """Files under ``root`` that may hold chapters, breadth first, symlinked folders not entered."""
     found: list[Path] = []
-    seen, queue = 0, [(root, 0)]
-    while queue:
-        d, depth = queue.pop(0)
-        try:
-            entries = sorted(os.scandir(d), key=lambda e: e.name)
-        except OSError:
+    for seen, e in enumerate(walk_breadth_first(root, MAX_DEPTH), start=1):
+        if seen > MAX_ENTRIES:
+            notes.append(msg("the submission has more than {n} files; only the first {n} were looked at.",
+                             n=MAX_ENTRIES))
+            break
+        if is_ignored_name(e.name):
             continue
-        for e in entries:
-            seen += 1
-            if seen > MAX_ENTRIES:
-                notes.append(msg("the submission has more than {n} files; only the first {n} were looked at.",
-                                 n=MAX_ENTRIES))
-                return found
-            if e.name.startswith(".") or e.name == "__pycache__":
-                continue
-            if e.is_symlink():
-                if e.name.endswith((".py", ".ipynb")):
-                    notes.append(msg("{name}: is a symbolic link and was skipped (submit the file itself).",
-                                     name=printable(e.name)))
-                continue
-            if e.is_dir(follow_symlinks=False) and depth < MAX_DEPTH:
-                queue.append((Path(e.path), depth + 1))
-            elif e.name.endswith((".py", ".ipynb")):
-                found.append(Path(e.path))
+        if e.is_symlink():
+            if e.name.endswith((".py", ".ipynb")):
+                notes.append(msg("{name}: is a symbolic link and was skipped (submit the file itself).",
+                                 name=printable(e.name)))
+            continue
+        if not e.is_dir(follow_symlinks=False) and e.name.endswith((".py", ".ipynb")):
+            found.append(Path(e.path))
     return found
 
 
