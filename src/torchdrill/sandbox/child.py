@@ -26,7 +26,6 @@ import operator
 import os
 import random
 import signal
-import struct
 import sys
 import threading
 import traceback
@@ -39,6 +38,7 @@ import numpy as np
 import torch
 
 from . import codec, kit, wire
+from . import frames as _frames
 
 if TYPE_CHECKING:                          # Linux only: imported in run(), not here
     from . import isolation
@@ -53,7 +53,6 @@ if TYPE_CHECKING:                          # Linux only: imported in run(), not 
 
 # Captured before any student code exists in this process.
 _encode, _decode, _plain, _exit = codec.encode, codec.decode, wire.plain, os._exit
-_LEN = struct.Struct("<Q")
 _ALL_SIGNALS = set(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP}
 _gc_callbacks = gc.callbacks            # the list the collector really uses, whatever gc.callbacks becomes
 _gc_threshold = gc.get_threshold()
@@ -266,28 +265,8 @@ def _describe(exc: BaseException, filename: str, source_lines: list[str]) -> dic
 
 # ----------------------------------------------------------------------------- the pipe
 
-def _read_exact(fd: int, n: int) -> bytes:
-    chunks, left = [], n
-    while left:
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
 def _read_frame(fd: int) -> bytes:
-    (n,) = _LEN.unpack(_read_exact(fd, _LEN.size))
-    if n > MAX_REQUEST:
-        raise EOFError
-    return _read_exact(fd, n)
-
-
-def _write_frame(fd: int, data: bytes) -> None:
-    view = memoryview(_LEN.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view):]
+    return _frames.read_frame(fd, MAX_REQUEST)
 
 
 # ----------------------------------------------------------------------------- the session
@@ -387,7 +366,7 @@ class Session:
             data = _encode(result)
         except BaseException as exc:  # what came back could not be written: say so instead
             data = _encode({"status": "unsaveable", "message": f"{type(exc).__name__}: {exc}"[:500]})
-        _write_frame(self.rep_fd, data)
+        _frames.write_frame(self.rep_fd, data)
 
     # --- one call
     def call(self, frame: bytes) -> dict[str, Any] | None:
