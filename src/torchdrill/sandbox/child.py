@@ -429,16 +429,9 @@ class Session:
                 pass
 
     def output(self) -> tuple[str, bool]:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BaseException:
-            pass
-        try:
-            data = os.pread(self.out_fd, self.output_cap + 1, 0)
-        except OSError:
-            return "", False
-        return data[:self.output_cap].decode("utf-8", "replace"), len(data) > self.output_cap
+        """What the student's code printed this call (the first ``output_cap`` bytes) and whether
+        there was more."""
+        return _frames.read_output(self.out_fd, self.output_cap)
 
     def _run(self, req: dict[str, Any], ctx: kit.Ctx, probes: list[_Probe],
              callees: list[_Callee]) -> dict[str, Any] | None:

@@ -174,7 +174,6 @@ def main() -> None:
 def _session_class() -> type[Session]:
     """The Linux child's Session, with the output file made portable (defined here, late: importing
     ``child`` imports torch and needs the stand-ins)."""
-    from . import frames
     from .child import Session
 
     class _Portable(Session):
@@ -184,9 +183,6 @@ def _session_class() -> type[Session]:
             null_fd = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null_fd, 0)
             os.close(null_fd)
-
-        def output(self) -> tuple[str, bool]:
-            return frames.read_output(self.out_fd, self.output_cap)
 
     return _Portable
 
