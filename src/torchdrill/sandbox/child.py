@@ -58,6 +58,7 @@ _gc_callbacks = gc.callbacks            # the list the collector really uses, wh
 _gc_threshold = gc.get_threshold()
 _warning_filters = list(warnings.filters)
 _recursion_limit = sys.getrecursionlimit()
+_set_deterministic_algorithms = torch._C._set_deterministic_algorithms
 
 MAX_FRAMES = 12
 MAX_REQUEST = 256 << 20
@@ -411,7 +412,10 @@ class Session:
         gc.enable()
         torch.set_default_dtype(torch.float32)
         torch.set_grad_enabled(True)
-        torch.use_deterministic_algorithms(False)
+        if "torch._inductor.config" in sys.modules:
+            torch.use_deterministic_algorithms(False)   # inductor's flag too, now that it exists
+        else:       # torch's function imports inductor's config (and sympy: a second) to set it
+            _set_deterministic_algorithms(False, warn_only=False)
         torch.autograd.set_detect_anomaly(False)
         if self.seed_all:
             torch.manual_seed(seed)
