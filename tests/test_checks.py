@@ -91,6 +91,49 @@ def test_int64_is_exact():
     assert "wrong value" in msg(checks.expect_tensor, torch.tensor([1, 3]), torch.tensor([1, 2]), what="r")
 
 
+CASES = [
+    # (got, expected, rtol, atol) — on each side of the tolerances, per dtype, with NaN and inf
+    (torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0 + 3e-6]), None, None),
+    (torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0 + 3e-5]), None, None),
+    (torch.tensor([1.0, 2.0], dtype=torch.float64), torch.tensor([1.0, 2.0 + 1e-7], dtype=torch.float64), None, None),
+    (torch.tensor([1.0, 2.0], dtype=torch.float64), torch.tensor([1.0, 2.0 + 1e-6], dtype=torch.float64), None, None),
+    (torch.tensor([1.0], dtype=torch.float16), torch.tensor([1.0009], dtype=torch.float16), None, None),
+    (torch.tensor([1.0], dtype=torch.bfloat16), torch.tensor([1.01], dtype=torch.bfloat16), None, None),
+    (torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0], dtype=torch.float64) + 5e-6, None, None),
+    (torch.tensor([float("nan"), 1.0]), torch.tensor([float("nan"), 1.0]), None, None),
+    (torch.tensor([float("nan"), 1.0]), torch.tensor([0.0, 1.0]), None, None),
+    (torch.tensor([float("inf"), -float("inf")]), torch.tensor([float("inf"), -float("inf")]), None, None),
+    (torch.tensor([float("inf")]), torch.tensor([-float("inf")]), None, None),
+    (torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.1]), 0.1, 0.0),
+    (torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.5]), 0.1, 0.0),
+    (torch.tensor([1, 2, 3]), torch.tensor([1, 2, 3]), None, None),
+    (torch.tensor([1, 2, 3]), torch.tensor([1, 2, 4]), None, None),
+    (torch.tensor([1, 2, 3], dtype=torch.int32), torch.tensor([1, 2, 3]), None, None),
+    (torch.tensor([True, False]), torch.tensor([True, False]), None, None),
+    (torch.tensor([True, False]), torch.tensor([True, True]), None, None),
+    (torch.tensor([1 + 1j]), torch.tensor([1 + 1j + 1e-6]), None, None),
+    (torch.tensor([1 + 1j]), torch.tensor([1 + 2j]), None, None),
+    (torch.tensor(3.0), torch.tensor(3.0 + 1e-4), 0.0, 1e-3),
+]
+
+
+@pytest.mark.parametrize(("got", "expected", "rtol", "atol"), CASES)
+def test_closeness_is_torch_testing_assert_close(got, expected, rtol, atol):
+    """``close_elements`` is assert_close's rule without its import of torch.distributed."""
+    try:
+        torch.testing.assert_close(got, expected, rtol=rtol, atol=atol, equal_nan=True, check_dtype=False)
+        agrees = True
+    except AssertionError:
+        agrees = False
+    assert bool(checks.close_elements(got, expected, rtol=rtol, atol=atol).all()) is agrees
+
+
+def test_values_name_the_worst_real_difference_not_a_nan_that_was_expected():
+    e = torch.tensor([float("nan"), 1.0, 2.0])
+    m = msg(checks.expect_tensor, torch.tensor([float("nan"), 1.0, 5.0]), e, what="r")
+    assert m.splitlines()[0] == "r has wrong values (1 of 3 elements differ; the worst is at index [2])."
+
+
 def test_expect_float_rejects_a_tensor_with_hint():
     m = msg(checks.expect_float, torch.tensor(2.0), 2.0, what="train_step(...)")
     assert "call .item()" in m

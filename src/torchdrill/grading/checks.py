@@ -2,7 +2,7 @@
 
 Each rung raises :class:`WrongAnswer` with what was expected, what came back and a hint; the
 first rung that fails is the one reported, so a student fixes one thing at a time.  Values are
-compared with ``torch.testing.assert_close`` semantics (dtype-aware tolerances) on plain tensors
+compared with ``torch.testing.assert_close``'s rule (dtype-aware tolerances) on plain tensors
 only, in the trusted process, and the message names the worst element.
 """
 from __future__ import annotations
@@ -160,6 +160,35 @@ def _dtype_hint(want: torch.dtype, got: torch.dtype) -> str | None:
     return None
 
 
+#: torch.testing.assert_close's default (rtol, atol) per dtype; any other dtype compares exactly
+_TOLERANCES = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5), torch.float32: (1.3e-6, 1e-5),
+               torch.float64: (1e-7, 1e-7), torch.complex32: (1e-3, 1e-5), torch.complex64: (1.3e-6, 1e-5),
+               torch.complex128: (1e-7, 1e-7)}
+
+
+def close_elements(got: torch.Tensor, expected: torch.Tensor, *, rtol: float | None = None,
+                   atol: float | None = None) -> torch.Tensor:
+    """Which elements of ``got`` equal ``expected`` within tolerances: ``torch.testing.assert_close``'s
+    rule (|got - expected| <= atol + rtol * |expected|, NaN equal to NaN, its defaults for the
+    less precise of the two dtypes, exact for integers and bools), elementwise.  Plain CPU tensors of
+    one shape.  (``assert_close`` itself imports torch.distributed and sympy on its first call, half
+    a second of every student's check.)"""
+    if rtol is None and atol is None:
+        pairs = [_TOLERANCES.get(t, (0.0, 0.0)) for t in (got.dtype, expected.dtype)]
+        rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
+    rtol, atol = rtol or 0.0, atol or 0.0
+    exact = not (got.is_floating_point() or got.is_complex() or expected.is_floating_point()
+                 or expected.is_complex())
+    if exact and rtol == 0 and atol == 0:
+        return got.to(torch.int64) == expected.to(torch.int64) if got.dtype != expected.dtype else got == expected
+    if exact:
+        got, expected = got.double(), expected.double()
+    elif got.dtype != expected.dtype:
+        common = torch.promote_types(got.dtype, expected.dtype)
+        got, expected = got.to(common), expected.to(common)
+    return torch.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+
+
 def expect_close(got: torch.Tensor, expected: torch.Tensor, *, what: Part, rtol: float | None = None,
                  atol: float | None = None, hint: Part = None) -> None:
     """Values equal within dtype-aware tolerances; the message names the worst element."""
@@ -170,27 +199,21 @@ def expect_close(got: torch.Tensor, expected: torch.Tensor, *, what: Part, rtol:
         return  # meta tensors carry no values: shape, dtype and device were the whole check
     if g.dtype != e.dtype:
         g = g.to(e.dtype) if (e.is_floating_point() or not g.is_floating_point()) else g
-    try:
-        torch.testing.assert_close(g, e, rtol=rtol, atol=atol, equal_nan=True, check_dtype=False,
-                                   check_device=False, check_stride=False)
+    same_shape = g.shape == e.shape
+    close = close_elements(g, e, rtol=rtol, atol=atol) if same_shape else None
+    if close is not None and bool(close.all()):
         return
-    except AssertionError:
-        pass
     if g.numel() == 1:
         raise wrong(msg("{what} has the wrong value.", what=what), code(_num(e.reshape(()))),
                     code(_num(g.reshape(()))), hint)
     diff = (g.double() - e.double()).abs() if (e.is_floating_point() or g.is_floating_point()) else \
         (g.to(torch.int64) - e.to(torch.int64)).abs().double()
     diff = torch.where(torch.isnan(diff), torch.full_like(diff, math.inf), diff)
+    if close is not None:      # a NaN where NaN was expected is not a difference
+        diff = torch.where(close, torch.zeros_like(diff), diff)
     flat = int(torch.argmax(diff.reshape(-1)))
     idx = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), g.shape)) if g.dim() else ()
-    if e.is_floating_point() or e.is_complex():
-        default_rtol, default_atol = (1e-7, 1e-7) if e.dtype == torch.float64 else (1.3e-6, 1e-5)
-        r = rtol if rtol is not None else default_rtol
-        a = atol if atol is not None else default_atol
-        bad = int((~torch.isclose(g.double(), e.double(), rtol=r, atol=a, equal_nan=True)).sum())
-    else:  # integers and bools compare exactly, without a round trip through float
-        bad = int((g.to(e.dtype) != e).sum())
+    bad = int((~close).sum()) if close is not None else g.numel()
     raise wrong(
         msg("{what} has wrong values ({bad} of {n} elements differ; the worst is at index {idx}).",
             what=what, bad=bad, n=g.numel(), idx=str(list(idx))),
