@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from . import __version__
@@ -28,21 +29,30 @@ VERBS: dict[str, tuple[str, str]] = {
 }
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str]) -> argparse.ArgumentParser:
+    """The parser; only the verb on the command line has its arguments added (each verb's module
+    is imported for that, and a command should not pay for the other eight)."""
     p = argparse.ArgumentParser(prog="torchdrill", description="Auto-graded PyTorch basics exercises.")
     p.add_argument("--version", action="version", version=f"torchdrill {__version__}")
     sub = p.add_subparsers(dest="verb", required=True, metavar="VERB")
+    chosen = next((a for a in argv if a in VERBS), None)
     for verb, (module, help_text) in VERBS.items():
         sp = sub.add_parser(verb, help=help_text, description=help_text)
-        importlib.import_module(f".commands.{module}", __package__).add_arguments(sp)
+        if verb == chosen:
+            importlib.import_module(f".commands.{module}", __package__).add_arguments(sp)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run one verb; its exit status.  Called as the command (``argv`` None), a verb whose module
+    says ``LEAVE_AT_ONCE`` ends the process here, output flushed, without the interpreter's
+    teardown."""
+    as_command = argv is None
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(argv).parse_args(argv)
     module = importlib.import_module(f".commands.{VERBS[args.verb][0]}", __package__)
     try:
-        return module.run(args)
+        code = module.run(args)
     except TorchdrillError as exc:
         text = exc.render(_language(args)) if exc.msg is not None else str(exc)
         print(terminal(f"torchdrill: {text}"), file=sys.stderr)
@@ -50,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("torchdrill: interrupted; run the same command again to resume.", file=sys.stderr)
         return 130
+    if as_command and getattr(module, "LEAVE_AT_ONCE", False):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return int(code)
 
 
 def _language(args) -> str:

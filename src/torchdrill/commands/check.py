@@ -11,7 +11,6 @@ import sys
 import traceback
 from pathlib import Path
 
-from ..course import load_course
 from ..errors import UsageError
 from ..i18n import choose_language, translation
 from ..safe_text import terminal
@@ -31,19 +30,49 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    course = load_course(args.course)
-    lang = choose_language(args.lang, course.language)
-    return check(course, target=args.target, folder=args.dir, lang=lang, device=args.device or course.device,
-                 sandbox=args.sandbox)
+    launched = _launch_early(args.sandbox)
+    try:
+        from ..course import load_course
+
+        course = load_course(args.course)
+        lang = choose_language(args.lang, course.language)
+        code = check(course, target=args.target, folder=args.dir, lang=lang, device=args.device or course.device,
+                     sandbox=args.sandbox, launched=launched)
+    except BaseException:
+        if launched is not None and launched.sock.fileno() != -1:
+            launched.close()              # nobody adopted it: the command failed before grading
+        raise
+    return code
+
+
+#: the command ends everything it started before it returns, so the ``torchdrill`` command may
+#: leave without tearing torch's modules down (a few tenths of a second a student waits for
+#: after every check); see :func:`torchdrill.cli.main`
+LEAVE_AT_ONCE = True
+
+
+def _launch_early(sandbox: str | None):
+    """The zygote's process, started before anything else so that its ``import torch`` runs while
+    this process loads the course and its own torch; None where the full sandbox is not the one."""
+    from ..sandbox import backend
+    from ..sandbox.launch import launch
+
+    try:
+        if backend.resolve(sandbox) != "full" or not backend.full_available()[0]:
+            return None
+    except ValueError:
+        return None
+    return launch()
 
 
 def check(course, *, target: str | None = None, folder: Path | None = None, lang: str = "en",
-          device: str = "auto", console=None, session=None, sandbox: str | None = None) -> int:
+          device: str = "auto", console=None, session=None, sandbox: str | None = None, launched=None) -> int:
     """Grade ``folder`` against the visible checks of ``target`` and print the report; 0 when all passed.
 
     ``session``: a :class:`~torchdrill.session.GradingSession` with ``visible_only`` (and no
     selection of its own) to reuse, e.g. for a notebook's check cells; by default one is started
-    and closed here.  ``sandbox``: auto | full | portable (:mod:`torchdrill.sandbox.backend`)."""
+    and closed here.  ``sandbox``: auto | full | portable (:mod:`torchdrill.sandbox.backend`);
+    ``launched``: a zygote already starting (:mod:`torchdrill.sandbox.launch`) for that session."""
     from rich.console import Console
 
     from ..release import check_counts
@@ -60,7 +89,7 @@ def check(course, *, target: str | None = None, folder: Path | None = None, lang
         folder=_shown(folder), n=sum(counts[q]["visible"] for q in order))), markup=False)
     box = None
     if session is None:
-        box, session = _own_session(course, target, lang, device, sandbox, console)
+        box, session = _own_session(course, target, lang, device, sandbox, console, launched)
     try:
         result, used = _grade_visible(session, folder, target, lang, device)
     finally:
@@ -70,7 +99,7 @@ def check(course, *, target: str | None = None, folder: Path | None = None, lang
     return _report(course, result, counts, order, used, lang, console)
 
 
-def _own_session(course, target: str | None, lang: str, device: str, sandbox: str | None, console):
+def _own_session(course, target: str | None, lang: str, device: str, sandbox: str | None, console, launched=None):
     """A sandbox of the kind asked for and a visible-only session in it, for one check run."""
     from ..grade import new_sandbox
     from ..sandbox import backend
@@ -83,6 +112,8 @@ def _own_session(course, target: str | None, lang: str, device: str, sandbox: st
             why=backend.full_available()[1]))
     box = new_sandbox(course, "cpu", sandbox=kind)
     box.warm = False
+    if kind == "full":
+        box.start(launched)            # adopts the zygote started early, if there is one
     console.print(terminal(_isolation_line(kind, _)), markup=False)
     return box, GradingSession(course, lang=lang, device=device, select=target, visible_only=True, warm=False,
                                sandbox=box)

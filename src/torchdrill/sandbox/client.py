@@ -15,8 +15,6 @@ import signal
 import socket
 import struct
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +26,7 @@ from ..fsutil import remove_tree
 from ..procutil import kill_group
 from . import codec, wire
 from .base import SandboxBase
+from .launch import Launched, launch, new_base
 
 RESULT_CAP = 32 << 20        # bytes of one call's record we agree to read (the zygote's cap too)
 
@@ -160,29 +159,23 @@ class Sandbox(SandboxBase):
         self.warm = True
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> None:
-        """Launch the zygote; returns at once (it warms up while the caller does other work)."""
+    def start(self, launched: Launched | None = None) -> None:
+        """Start the zygote (or adopt ``launched``, one already importing torch, when this sandbox
+        has no folder of its own yet) and configure it; returns at once (it warms up while the
+        caller does other work)."""
         if self.proc is not None:
+            if launched is not None:
+                launched.close()
             return
-        if self.base is None:
-            self.base = Path(tempfile.mkdtemp(prefix="torchdrill-"))
-            os.chmod(self.base, 0o711)
-            (self.base / "work").mkdir(mode=0o711)
-            os.chmod(self.base / "work", 0o711)
-            (self.base / "jail").mkdir(mode=0o700)
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME", "CUDA_VISIBLE_DEVICES",
-                                                             "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-        env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-m", "torchdrill.sandbox.zygote", str(theirs.fileno())],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                env=env, cwd=str(self.base), pass_fds=[theirs.fileno()], start_new_session=True,
-            )
-        finally:
-            theirs.close()
-        self.sock = mine
+        if launched is not None and self.base is None:
+            self.base = launched.base
+        else:
+            if launched is not None:
+                launched.close()
+            if self.base is None:
+                self.base = new_base()
+            launched = launch(self.base)
+        self.proc, self.sock = launched.proc, launched.sock
         self.generation += 1
         self._send({"scratch": str(self.work), "jail": str(self.base / "jail"), "isolate": self.isolate,
                     "hide": self.hide, "warm": self.warm})

@@ -50,7 +50,8 @@ CGROUP_SLACK = 256 << 20         # pages a child copies from the zygote on write
 
 def warm_up(full: bool = True) -> None:
     """Tiny ops only (never big enough to start a parallel region); with ``full``, one optimizer
-    step too (its first call imports torch._dynamo, about a second, which every child then has)."""
+    step too (its first call imports torch._dynamo, about a second, which every child then has)
+    and a gradient with ``grad_outputs`` (sympy)."""
     torch.set_num_threads(1)
     try:
         torch.set_num_interop_threads(1)
@@ -58,7 +59,8 @@ def warm_up(full: bool = True) -> None:
         pass
     x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
     (x * x).sum().backward()  # type: ignore[no-untyped-call]  # torch's Tensor.backward is not annotated
-    torch.autograd.grad((x ** 2).sum(), x, grad_outputs=torch.ones(()))
+    if full:        # its first call imports sympy (~0.4 s): for many submissions, not one quick check
+        torch.autograd.grad((x ** 2).sum(), x, grad_outputs=torch.ones(()))
     assert x.grad is not None                # the backward above filled it
     with torch.no_grad():
         x -= 0.1 * x.grad
