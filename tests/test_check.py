@@ -77,6 +77,34 @@ def test_unknown_chapter_says_did_you_mean(bundle):
     assert "'ex05_no_grad'" in korean.stderr and "did you mean" not in korean.stderr, korean.stderr
 
 
+def _zygotes_since(t0: float) -> list:
+    import psutil
+
+    found = []
+    for p in psutil.process_iter(["cmdline", "create_time"]):
+        cmd = p.info["cmdline"] or []
+        if "torchdrill.sandbox.zygote" in cmd and (p.info["create_time"] or 0) >= t0 - 1:
+            found.append(p)
+    return found
+
+
+def test_a_failed_check_leaves_no_zygote_behind(bundle, tmp_path):
+    """check starts its zygote before it reads the course: when the command then fails, that
+    process and its folder go too."""
+    import time
+
+    t0 = time.time()
+    assert run_check(bundle.root, "ex5", "--lang", "en").returncode == 2
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "course.yml").write_text("chapters: [\n")
+    assert run_check(broken, "--lang", "en").returncode == 3          # a course error
+    deadline = time.time() + 5
+    while _zygotes_since(t0) and time.time() < deadline:
+        time.sleep(0.1)
+    assert _zygotes_since(t0) == []
+
+
 @pytest.mark.slow
 def test_untouched_bundle_is_not_implemented_yet_everywhere(bundle):
     out = run_check(bundle.root, "--lang", "en")

@@ -262,3 +262,28 @@ def test_one_child_serves_every_chapter_of_a_submission_when_asked(tmp_path):
         again = sb.call(d / "ch_a.py", "ch_a", "f", [3])
         assert (a.value, b.value, again.value) == (2, 20, 4), (a.error, b.error)
         assert sb.children_started == 1
+
+
+def test_a_launched_zygote_is_adopted_and_an_unadopted_one_cleaned_up():
+    """``launch`` starts the zygote's process before the caller knows its configuration (check
+    does, to overlap the two imports of torch); ``Sandbox.start`` adopts it."""
+    from torchdrill.sandbox import Sandbox
+    from torchdrill.sandbox.launch import launch
+
+    launched = launch()
+    box = Sandbox()
+    try:
+        box.start(launched)
+        assert box.proc is launched.proc and box.base == launched.base
+        box.ready()
+        d = box.stage_dir()
+        (d / "m.py").write_text("def f(x):\n    return x + 1\n")
+        (d / "m.py").chmod(0o644)
+        assert box.call(d / "m.py", "m", "f", [1]).value == 2
+    finally:
+        box.close()
+    assert launched.proc.poll() is not None and not launched.base.exists()
+
+    spare = launch()
+    spare.close()
+    assert spare.proc.poll() is not None and not spare.base.exists()
