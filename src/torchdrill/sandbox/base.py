@@ -18,7 +18,8 @@ class SandboxBase:
 
     base: Path | None
     #: what one child serves: "chapter" (each chapter file of a submission its own child) or
-    #: "submission" (one child for all of it: one CUDA context per submission on a GPU)
+    #: "submission" (one child for all of it; what a GradingSession asks for: one fork and at
+    #: most one CUDA context per submission)
     session_scope: str
 
     def start(self) -> None:

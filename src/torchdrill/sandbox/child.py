@@ -1,8 +1,8 @@
-"""What a confined child runs: one student's file, one function, as many calls as its grader makes.
+"""What a confined child runs: a student's files, as many calls as their graders make.
 
-The zygote forks one child per *session* (one stub of one submission), which confines itself
-once (jail, cgroups, tmpfs folders, rlimits, uid) and then serves calls read from a pipe until
-the zygote ends it.  Each call is as it was when every call had a fresh child: trusted code first
+The zygote forks one child per *session* (for grading: every chapter file of one submission),
+which confines itself once (jail, cgroups, tmpfs folders, rlimits, uid) and then serves calls
+read from a pipe until the zygote ends it.  Each call is as it was when every call had a fresh child: trusted code first
 puts the process back as it was (torch's global modes, seeds, working folder, signal handlers,
 device simulation), executes the student's module afresh into a new namespace (with reference
 callees put in place) and calls the function.  Everything after the return happens in C or in a

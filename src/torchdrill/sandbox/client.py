@@ -116,6 +116,7 @@ class _Child:
     def __init__(self, key: str, pid: int, req_w: int, rep_r: int):
         self.key, self.pid, self.req_w = key, pid, req_w
         self.reader = _Reader(rep_r)
+        self.cpu = 0.0          # CPU seconds it had used when its last call ended
 
     def close(self) -> None:
         for fd in (self.req_w, self.reader.fd):
@@ -146,7 +147,8 @@ class Sandbox(SandboxBase):
         self._child: _Child | None = None
         self._lock = threading.Lock()
         #: what one child serves: "chapter" (each chapter file of a submission its own child) or
-        #: "submission" (one child for all of it: one CUDA context per submission on a GPU)
+        #: "submission" (one child for all of it; what a GradingSession asks for: one fork and at
+        #: most one CUDA context per submission)
         self.session_scope = "chapter"
         #: how many zygotes this sandbox started: a change during a submission means it was restarted
         self.generation = 0
@@ -330,6 +332,11 @@ class Sandbox(SandboxBase):
             result = self._call(self._child, request, float(wall_seconds or lim.call_seconds))
         if result.status == "threads":
             self.end_session()          # the threads it left may still run: the child must go
+        elif self._child is not None and self._child.cpu > lim.session_cpu_seconds - 2 * lim.cpu_seconds:
+            # Near its lifetime's CPU limit (RLIMIT_CPU, a backstop): the next call gets a new child,
+            # so that no call is cut short by what earlier calls used.
+            with self._lock:
+                self._end_child(wait=False)
         return result
 
     def _call(self, ch: _Child, request: bytes, wall: float) -> CallResult:
@@ -361,7 +368,8 @@ class Sandbox(SandboxBase):
             how = "ended"
         wall_used = round(time.monotonic() - started, 4)
         if data is not None:
-            cpu = round(max(0.0, _cpu_seconds(ch.pid) - cpu0), 4)
+            ch.cpu = _cpu_seconds(ch.pid)
+            cpu = round(max(0.0, ch.cpu - cpu0), 4)
             return self._collect(data, wall=wall_used, cpu=cpu)
         ended = self._end_child(wait=True)      # the child goes: how did it end?
         cpu = round(max(0.0, float(ended.get("cpu", cpu0)) - cpu0), 4)
