@@ -116,10 +116,22 @@ class _Child:
     def __init__(self, key: str, pid: int, req_w: int, rep_r: int):
         self.key, self.pid, self.req_w = key, pid, req_w
         self.reader = _Reader(rep_r)
-        self.cpu = 0.0          # CPU seconds it had used when its last call ended
+        self.cpu: float | None = None     # CPU seconds it had used when its last call ended
+        try:       # read again for every call: kept open (a dead process's file reads as an error)
+            self.stat_fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            self.stat_fd = -1
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the child, all its threads, so far (``/proc/PID/stat``)."""
+        try:
+            fields = os.pread(self.stat_fd, 4096, 0).rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _CLK
+        except (OSError, IndexError, ValueError):
+            return 0.0
 
     def close(self) -> None:
-        for fd in (self.req_w, self.reader.fd):
+        for fd in (self.req_w, self.reader.fd, self.stat_fd):
             try:
                 os.close(fd)
             except OSError:
@@ -332,7 +344,7 @@ class Sandbox(SandboxBase):
             result = self._call(self._child, request, float(wall_seconds or lim.call_seconds))
         if result.status == "threads":
             self.end_session()          # the threads it left may still run: the child must go
-        elif self._child is not None and self._child.cpu > lim.session_cpu_seconds - 2 * lim.cpu_seconds:
+        elif self._child is not None and (self._child.cpu or 0.0) > lim.session_cpu_seconds - 2 * lim.cpu_seconds:
             # Near its lifetime's CPU limit (RLIMIT_CPU, a backstop): the next call gets a new child,
             # so that no call is cut short by what earlier calls used.
             with self._lock:
@@ -342,11 +354,11 @@ class Sandbox(SandboxBase):
     def _call(self, ch: _Child, request: bytes, wall: float) -> CallResult:
         started = time.monotonic()
         deadline = started + wall
-        cpu0 = _cpu_seconds(ch.pid)
+        cpu0 = ch.cpu if ch.cpu is not None else ch.cpu_seconds()   # it idles between calls
         lim = self.limits
 
         def poll() -> None:
-            if _cpu_seconds(ch.pid) - cpu0 > lim.cpu_seconds:
+            if ch.cpu_seconds() - cpu0 > lim.cpu_seconds:
                 raise _CpuExceeded
 
         how = ""
@@ -368,7 +380,7 @@ class Sandbox(SandboxBase):
             how = "ended"
         wall_used = round(time.monotonic() - started, 4)
         if data is not None:
-            ch.cpu = _cpu_seconds(ch.pid)
+            ch.cpu = ch.cpu_seconds()
             cpu = round(max(0.0, ch.cpu - cpu0), 4)
             return self._collect(data, wall=wall_used, cpu=cpu)
         ended = self._end_child(wait=True)      # the child goes: how did it end?
@@ -426,16 +438,6 @@ def _write_all(fd: int, data: bytes, deadline: float) -> None:
         _, writable, _ = select.select([], [fd], [], left)
         if writable:
             view = view[os.write(fd, view[:1 << 16]):]
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a live process, all its threads (``/proc/PID/stat``)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            fields = f.read().rsplit(b")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _CLK
-    except (OSError, IndexError, ValueError):
-        return 0.0
 
 
 def _as(kind: type, value: Any) -> Any:
