@@ -7,7 +7,8 @@ Prints, for this machine, in one run (medians of several where it says so):
   * one submission through the CLI end to end (``grade solutions --json``);
   * the marginal cost of one full-course submission in a batch: the slope between a batch of
     ``--small`` and one of ``--large`` copies of the solutions (``grade --out``, ``--jobs``
-    workers), so start-up is excluded, and that slope divided by ``import torch``;
+    workers), so start-up is excluded, the median of ``--batch-runs`` such pairs, and that slope
+    divided by ``import torch``;
   * a student's ``torchdrill check ex07_optimization`` in a released bundle, minus ``import torch``.
 
 Usage:  .venv/bin/python benchmarks/bench_grading.py [--runs N] [--small 4] [--large 20] [--jobs N]
@@ -66,12 +67,14 @@ def run(cmd: list[str], **kw) -> float:
 
 
 def batch_seconds(tmp: Path, n: int, jobs: list[str]) -> float:
+    """One batch of ``n`` fresh copies of the solutions into a fresh output folder (nothing to resume)."""
+    run_dir = Path(tempfile.mkdtemp(prefix=f"b{n}-", dir=tmp))
     subs = []
     for i in range(n):
-        dest = tmp / f"b{n}" / f"student{i:03d}"
+        dest = run_dir / "subs" / f"student{i:03d}"
         shutil.copytree(ROOT / "solutions", dest)
         subs.append(str(dest))
-    return run([*CLI, "grade", *subs, "--out", str(tmp / f"out{n}"), "--no-progress", *jobs])
+    return run([*CLI, "grade", *subs, "--out", str(run_dir / "out"), "--no-progress", *jobs])
 
 
 def main() -> None:
@@ -80,6 +83,7 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=4)
     ap.add_argument("--large", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--batch-runs", type=int, default=3, help="pairs of batches; the slope is their median")
     args = ap.parse_args()
 
     rows = []
@@ -118,12 +122,20 @@ def main() -> None:
         tmp = Path(tmp)
         rows.append(("grade one submission, CLI end to end", fmt(timed(lambda: run(
             [*CLI, "grade", str(ROOT / "solutions"), "--json", str(tmp / "r.json")]), args.runs), "s")))
-        small = batch_seconds(tmp, args.small, jobs)
-        large = batch_seconds(tmp, args.large, jobs)
-        slope = (large - small) / (args.large - args.small)
-        rows.append((f"batch of {args.small} full-course submissions", f"{small:9.2f} s"))
-        rows.append((f"batch of {args.large} full-course submissions", f"{large:9.2f} s"))
-        rows.append(("marginal cost of one submission (slope)", f"{slope:9.3f} s"))
+        # Pairs of batches, small then large, back to back: on a shared machine one pair's slope
+        # moves by a third from run to run, so the figure is the median of --batch-runs pairs.
+        smalls, larges, slopes = [], [], []
+        for _ in range(args.batch_runs):
+            smalls.append(batch_seconds(tmp, args.small, jobs))
+            larges.append(batch_seconds(tmp, args.large, jobs))
+            slopes.append((larges[-1] - smalls[-1]) / (args.large - args.small))
+            imports.append(run([sys.executable, "-c", "import torch"]))   # the same load as the pair
+        slope = statistics.median(slopes)
+        import_torch = statistics.median(imports)
+        rows[0] = ("import torch (fresh interpreter)", fmt(imports, "s"))
+        rows.append((f"batch of {args.small} full-course submissions", fmt(smalls, "s")))
+        rows.append((f"batch of {args.large} full-course submissions", fmt(larges, "s")))
+        rows.append(("marginal cost of one submission (slope)", fmt(slopes, "s")))
         rows.append(("   … ÷ import torch", f"{slope / import_torch:9.3f}"))
         rows.append(("   … 1,000 submissions at that rate", f"{slope * 1000 / 60:9.1f} min"))
         bundle = tmp / "bundle"
