@@ -2,18 +2,18 @@
 
 The zygote forks one child per *session* (for grading: every chapter file of one submission),
 which confines itself once (jail, cgroups, tmpfs folders, rlimits, uid) and then serves calls
-read from a pipe until the zygote ends it.  Each call is as it was when every call had a fresh child: trusted code first
-puts the process back as it was (torch's global modes, seeds, working folder, signal handlers,
-device simulation), executes the student's module afresh into a new namespace (with reference
-callees put in place) and calls the function.  Everything after the return happens in C or in a
-second, trusted thread: a C-level sequence removes profile and trace functions, clears gc
-callbacks and stops the collector, disarms interval timers, blocks every signal, wakes the
-*sealer* thread and waits for it; the sealer (Python signal handlers never run outside the main
-thread, which sits in a C wait) fails the call if threads were left, removes torch's global
-hooks, measures the probes and writes the record.  Nothing the student armed runs in between.
-Everything it hands back goes through :func:`wire.plain` and
-:mod:`codec`; the trusted side decides the grade.  Nothing here is secret: the child never sees
-expected values, only inputs.
+read from a pipe until the zygote ends it.  Each call is as it was when every call had a fresh
+child: trusted code first puts the process back as it was (torch's global modes, seeds, working
+folder, signal handlers, device simulation), executes the student's module afresh into a new
+namespace (with reference callees put in place) and calls the function.  Everything after the
+return happens in C or in a second, trusted thread: a C-level sequence removes profile and trace
+functions, clears gc callbacks and stops the collector, disarms interval timers, blocks every
+signal, wakes the *sealer* thread and waits for it; the sealer (Python signal handlers never run
+outside the main thread, which sits in a C wait) fails the call if threads were left, removes
+torch's global hooks, measures the probes and writes the record.  Nothing the student armed runs
+in between.  Everything it hands back goes through :func:`wire.plain` and :mod:`codec`; the
+trusted side decides the grade.  Nothing here is secret: the child never sees expected values,
+only inputs.
 """
 from __future__ import annotations
 
