@@ -264,6 +264,28 @@ def test_one_child_serves_every_chapter_of_a_submission_when_asked(tmp_path):
         assert sb.children_started == 1
 
 
+def test_a_child_near_its_lifetimes_cpu_limit_is_replaced_before_the_next_call(tmp_path, monkeypatch):
+    """A child serves a whole submission, and RLIMIT_CPU bounds its whole life: once the CPU it
+    has used leaves less than two calls' worth, the next call gets a new child instead of being
+    cut short by what earlier calls used.  (The child's CPU is read as if it were near the limit.)"""
+    from torchdrill.sandbox import Sandbox, SandboxLimits, client
+
+    with Sandbox(SandboxLimits(call_seconds=10, cpu_seconds=5, memory_mb=512)) as sb:
+        sb.session_scope = "submission"
+        sb.ready()
+        d = sb.stage_dir()
+        (d / "ch_a.py").write_text("def f(x):\n    return x + 1\n")
+        (d / "ch_a.py").chmod(0o644)
+        assert [sb.call(d / "ch_a.py", "ch_a", "f", [i]).value for i in range(2)] == [1, 2]
+        assert sb.children_started == 1                 # one child for both
+        sb.end_session()
+        near = sb.limits.session_cpu_seconds - 2 * sb.limits.cpu_seconds + 1
+        monkeypatch.setattr(client._Child, "cpu_seconds", lambda self: float(near))
+        results = [sb.call(d / "ch_a.py", "ch_a", "f", [i]) for i in range(3)]
+        assert [(r.status, r.value) for r in results] == [("ok", 1), ("ok", 2), ("ok", 3)]
+        assert sb.children_started == 1 + 3             # each call's child was ended after it
+
+
 def test_a_launched_zygote_is_adopted_and_an_unadopted_one_cleaned_up():
     """``launch`` starts the zygote's process before the caller knows its configuration (check
     does, to overlap the two imports of torch); ``Sandbox.start`` adopts it."""
