@@ -286,6 +286,45 @@ def test_a_child_near_its_lifetimes_cpu_limit_is_replaced_before_the_next_call(t
         assert sb.children_started == 1 + 3             # each call's child was ended after it
 
 
+def test_a_reference_callee_stays_no_longer_than_its_chapters_calls(tmp_path):
+    """One child serves a whole submission; a chapter's module and the reference callees compiled
+    for it are dropped when calls move on to another chapter, so a later chapter's code can
+    neither import that module nor dig the callees out."""
+    from torchdrill.sandbox import Sandbox, SandboxLimits
+
+    seek = ("import gc, types\n"
+            "def seek():\n"
+            "    found = 0\n"
+            "    for o in gc.get_objects():\n"
+            "        for d in [o, *gc.get_referents(o)]:\n"
+            "            if type(d) is dict:\n"
+            "                found += sum(type(v) is types.CodeType and v.co_filename == '<reference>'\n"
+            "                             for v in d.values())\n"
+            "    return found\n")
+    with Sandbox(SandboxLimits(call_seconds=10, cpu_seconds=5, memory_mb=512)) as sb:
+        sb.session_scope = "submission"
+        sb.ready()
+        d = sb.stage_dir()
+        (d / "ch_a.py").write_text(seek + "def f(x):\n    return [helper(x), seek()]\n")
+        (d / "ch_b.py").write_text(seek + "def g(x):\n    return seek()\n\n"
+                                   "def other(x):\n"
+                                   "    try:\n"
+                                   "        import ch_a\n"
+                                   "    except ImportError:\n"
+                                   "        return 'no ch_a here'\n"
+                                   "    return ch_a.helper(x)\n")
+        for f in d.iterdir():
+            f.chmod(0o644)
+        helper = {"helper": {"code": "def helper(x):\n    return x * 2\n"}}
+        during = sb.call(d / "ch_a.py", "ch_a", "f", [3], callees=helper).value
+        assert during[0] == 6 and during[1] >= 1          # the search finds it while its chapter runs
+        assert sb.call(d / "ch_b.py", "ch_b", "g", [0]).value == 0
+        # nor import the other chapter's module (with the reference callee in it), which a
+        # child of its own would not find either
+        assert sb.call(d / "ch_b.py", "ch_b", "other", [5]).value == "no ch_a here"
+        assert sb.children_started == 1
+
+
 def test_a_launched_zygote_is_adopted_and_an_unadopted_one_cleaned_up():
     """``launch`` starts the zygote's process before the caller knows its configuration (check
     does, to overlap the two imports of torch); ``Sandbox.start`` adopts it."""

@@ -310,6 +310,7 @@ class Session:
         self.output_cap = int(spec["output_bytes"])
         self.out_fd = -1
         self.callee_cache: dict[str, types.CodeType] = {}
+        self.current_module = ""          # the file the last call went to (see _enter)
         prepared = _prepared or _Prepared()
         self.snapshot, self.seed_all = prepared.snapshot, prepared.seed_all
         self.handlers = {s: _signal.getsignal(s) for s in prepared.signals}
@@ -380,6 +381,7 @@ class Session:
             kwargs = {k: kit.build(v) for k, v in req["kwargs"].items()}
             ctx = kit.Ctx(args, kwargs)
             probes = [(p["name"], p["params"]) + kit.PROBES[p["name"]] for p in req.get("probes", [])]
+            self._enter(str(req.get("module") or self.first))
             callees = [(name, self._callee(code), record) for name, code, record in req.get("callees", [])]
         except BaseException as exc:
             return {"status": "harness_error", "message": f"building inputs: {type(exc).__name__}: {exc}"[:500]}
@@ -388,6 +390,19 @@ class Session:
             result["output"], result["output_truncated"] = self.output()
         kit.cleanup(ctx)
         return result
+
+    def _enter(self, module: str) -> None:
+        """Calls move on to another of the session's files (one child serves a whole submission):
+        the earlier file's module leaves ``sys.modules`` (a chapter cannot ``import`` another's,
+        as in a child of its own: the staged folder is not on ``sys.path``) and so do the
+        reference callees compiled for it, so none stays longer than its chapter's calls."""
+        if module == self.current_module:
+            return
+        self.current_module = module
+        self.callee_cache.clear()
+        for name in self.modules:
+            if name != module:
+                sys.modules.pop(name, None)
 
     def _callee(self, code: str) -> types.CodeType:
         compiled = self.callee_cache.get(code)
