@@ -325,7 +325,31 @@ def test_a_reference_callee_stays_no_longer_than_its_chapters_calls(tmp_path):
         assert sb.children_started == 1
 
 
-def test_a_launched_zygote_is_adopted_and_an_unadopted_one_cleaned_up():
+def test_torch_settings_of_one_call_do_not_reach_the_next(tmp_path):
+    """One child serves a whole submission: a thread count (whose pool the confined child may not
+    start: the next parallel op would kill it), the float32 matmul precision and denormal flushing
+    set by one chapter are put back before another chapter's call."""
+    from torchdrill.sandbox import Sandbox, SandboxLimits
+
+    with Sandbox(SandboxLimits(call_seconds=20, cpu_seconds=10, memory_mb=1024)) as sb:
+        sb.session_scope = "submission"
+        sb.ready()
+        d = sb.stage_dir()
+        (d / "a.py").write_text("import torch\ndef f(x):\n    torch.set_num_threads(4)\n"
+                                "    torch.set_float32_matmul_precision('medium')\n"
+                                "    torch.set_flush_denormal(True)\n    return torch.get_num_threads()\n")
+        (d / "b.py").write_text("import torch\ndef g(x):\n    y = torch.randn(512, 512) @ torch.randn(512, 512)\n"
+                                "    return [torch.get_num_threads(), torch.get_float32_matmul_precision(),\n"
+                                "            bool(torch.isfinite(y).all())]\n")
+        for f in d.iterdir():
+            f.chmod(0o644)
+        assert sb.call(d / "a.py", "a", "f", [0]).value == 4
+        r = sb.call(d / "b.py", "b", "g", [0])
+        assert (r.status, r.value) == ("ok", [1, "highest", True]), (r.status, r.error)
+        assert sb.children_started == 1
+
+
+
     """``launch`` starts the zygote's process before the caller knows its configuration (check
     does, to overlap the two imports of torch); ``Sandbox.start`` adopts it."""
     from torchdrill.sandbox import Sandbox

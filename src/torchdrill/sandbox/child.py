@@ -427,6 +427,11 @@ class Session:
         gc.enable()
         torch.set_default_dtype(torch.float32)
         torch.set_grad_enabled(True)
+        if torch.get_num_threads() != 1:       # a bigger pool needs threads the child may not start:
+            torch.set_num_threads(1)           # an earlier call's choice must not crash this one
+        if torch.get_float32_matmul_precision() != "highest":   # numerics as every other call has them
+            torch.set_float32_matmul_precision("highest")
+        torch.set_flush_denormal(False)
         if "torch._inductor.config" in sys.modules:
             torch.use_deterministic_algorithms(False)   # inductor's flag too, now that it exists
         else:       # torch's function imports inductor's config (and sympy: a second) to set it
