@@ -327,8 +327,8 @@ def test_a_reference_callee_stays_no_longer_than_its_chapters_calls(tmp_path):
 
 def test_torch_settings_of_one_call_do_not_reach_the_next(tmp_path):
     """One child serves a whole submission: a thread count (whose pool the confined child may not
-    start: the next parallel op would kill it), the float32 matmul precision and denormal flushing
-    set by one chapter are put back before another chapter's call."""
+    start: the next parallel op would kill it), the float32 matmul precision, denormal flushing and
+    numpy's error handling set by one chapter are put back before another chapter's call."""
     from torchdrill.sandbox import Sandbox, SandboxLimits
 
     with Sandbox(SandboxLimits(call_seconds=20, cpu_seconds=10, memory_mb=1024)) as sb:
@@ -337,8 +337,10 @@ def test_torch_settings_of_one_call_do_not_reach_the_next(tmp_path):
         d = sb.stage_dir()
         (d / "a.py").write_text("import torch\ndef f(x):\n    torch.set_num_threads(4)\n"
                                 "    torch.set_float32_matmul_precision('medium')\n"
-                                "    torch.set_flush_denormal(True)\n    return torch.get_num_threads()\n")
-        (d / "b.py").write_text("import torch\ndef g(x):\n    y = torch.randn(512, 512) @ torch.randn(512, 512)\n"
+                                "    torch.set_flush_denormal(True)\n    import numpy\n    numpy.seterr(all='raise')\n"
+                                "    return torch.get_num_threads()\n")
+        (d / "b.py").write_text("import numpy, torch\ndef g(x):\n    numpy.float64(1.0) / 0.0\n"
+                                "    y = torch.randn(512, 512) @ torch.randn(512, 512)\n"
                                 "    return [torch.get_num_threads(), torch.get_float32_matmul_precision(),\n"
                                 "            bool(torch.isfinite(y).all())]\n")
         for f in d.iterdir():

@@ -59,6 +59,7 @@ _gc_threshold = gc.get_threshold()
 _warning_filters = list(warnings.filters)
 _recursion_limit = sys.getrecursionlimit()
 _set_deterministic_algorithms = torch._C._set_deterministic_algorithms
+_np_errors = np.geterr()
 
 MAX_FRAMES = 12
 MAX_REQUEST = 256 << 20
@@ -432,6 +433,8 @@ class Session:
         if torch.get_float32_matmul_precision() != "highest":   # numerics as every other call has them
             torch.set_float32_matmul_precision("highest")
         torch.set_flush_denormal(False)
+        if np.geterr() != _np_errors:
+            np.seterr(**_np_errors)
         if "torch._inductor.config" in sys.modules:
             torch.use_deterministic_algorithms(False)   # inductor's flag too, now that it exists
         else:       # torch's function imports inductor's config (and sympy: a second) to set it
