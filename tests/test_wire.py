@@ -27,6 +27,22 @@ def test_plain_values_survive():
     assert type(t) is torch.Tensor and t.tolist() == [0, 1, 2]
 
 
+def test_str_keyed_dicts_travel_as_objects_and_cannot_pose_as_markers():
+    sent = wire.plain({"a": [1, {"b": 2.5}], "k" * (wire.MAX_STR + 5): 3})
+    assert wire.TAG not in sent and sent["a"] == [1, {"b": 2.5}] and "k" * wire.MAX_STR in sent
+    assert roundtrip({"a": [1, {"b": 2.5}]}) == {"a": [1, {"b": 2.5}]}
+    # A student's dict that looks like one of the harness's markers stays a dict of data.
+    forged = {wire.TAG: "opaque", "type": "builtins.float"}
+    assert roundtrip(forged) == forged
+    assert roundtrip({wire.TAG: "parameter", "t": torch.ones(1)})[wire.TAG] == "parameter"
+    # Keys that are not exactly str still go as pairs: a str subclass is not trusted to hash.
+    class S(str):
+        pass
+
+    got = roundtrip({S("x"): 1, "y": 2})
+    assert got["y"] == 2 and len(got) == 2 and "x" not in got
+
+
 def test_numpy_array_keeps_dtype():
     v = roundtrip(np.arange(3, dtype=np.int32))
     assert isinstance(v, wire.NDArray) and v.dtype == "int32" and v.tensor.tolist() == [0, 1, 2]

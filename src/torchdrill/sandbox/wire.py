@@ -85,6 +85,11 @@ def plain(value: Any, depth: int = 0) -> Any:
     if t is dict:
         if len(value) > MAX_ITEMS:
             return {TAG: "toolong", "type": "dict", "len": len(value)}
+        keys = dict.keys(value)
+        if all(type(k) is str for k in keys) and TAG not in keys:
+            # Plain str keys travel as a JSON object (no pair per item to write, decode and check);
+            # a dict holding the marker key itself is sent as pairs, so it cannot pose as a marker.
+            return {k[:MAX_STR]: plain(v, depth + 1) for k, v in dict.items(value)}
         return {TAG: "dict", "items": [(plain(k, depth + 1), plain(v, depth + 1)) for k, v in dict.items(value)]}
     return opaque(value)
 
