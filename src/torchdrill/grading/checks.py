@@ -200,6 +200,8 @@ def expect_close(got: torch.Tensor, expected: torch.Tensor, *, what: Part, rtol:
     if g.dtype != e.dtype:
         g = g.to(e.dtype) if (e.is_floating_point() or not g.is_floating_point()) else g
     same_shape = g.shape == e.shape
+    if same_shape and g.dtype == e.dtype and torch.equal(g, e):
+        return      # equal element for element (so no NaN): close under any tolerance, in 1 µs not 40
     close = close_elements(g, e, rtol=rtol, atol=atol) if same_shape else None
     if close is not None and bool(close.all()):
         return
