@@ -374,3 +374,42 @@ def test_torch_settings_of_one_call_do_not_reach_the_next(tmp_path):
     spare = launch()
     spare.close()
     assert spare.proc.poll() is not None and not spare.base.exists()
+
+
+def test_recorded_calls_show_every_write_to_a_tensor_handed_in_again(tmp_path):
+    """A recorded callee's arguments: a tensor handed in again unchanged travels once, and any
+    write between two calls shows, also the ones that leave the version counter where it was
+    (through ``.data``, through a numpy view) and a flipped sign of zero."""
+    from torchdrill.sandbox import Sandbox, SandboxLimits
+
+    with Sandbox(SandboxLimits(call_seconds=10, cpu_seconds=5, memory_mb=512)) as sb:
+        sb.ready()
+        d = sb.stage_dir()
+        (d / "m.py").write_text(textwrap.dedent("""
+            import torch
+            def loop(x):
+                step(x)                      # 1: as given
+                step(x)                      # 2: unchanged
+                x[1] = -0.0
+                step(x)                      # 3: 0.0 -> -0.0 (equal, other bits)
+                x.data.add_(1)
+                step(x)                      # 4: written through .data
+                x.numpy()[0] = 7
+                step(x)                      # 5: written through numpy
+                step(x.view(3, 1))           # 6: another object, same storage
+                return x
+        """))
+        (d / "m.py").chmod(0o644)
+        callees = {"step": {"code": "def step(t):\n    return None\n", "record": True}}
+        r = sb.call(d / "m.py", "m", "loop", [torch.tensor([1.0, 0.0, 2.0])], callees=callees,
+                    probes=[probe("callees")])
+        assert r.status == "ok", r.error
+        seen = [c["args"][0]["value"] for c in r.probes["callees"]["step"]]
+        assert [v.tolist() for v in seen[:5]] == [[1.0, 0.0, 2.0], [1.0, 0.0, 2.0], [1.0, -0.0, 2.0],
+                                                  [2.0, 1.0, 3.0], [7.0, 1.0, 3.0]]
+        assert torch.signbit(seen[2][1]) and not torch.signbit(seen[1][1])
+        assert seen[5].shape == (3, 1) and seen[5].flatten().tolist() == seen[4].tolist()
+        # unchanged: the same copy (one storage on the wire); changed: a copy of its own
+        assert seen[0].untyped_storage().data_ptr() == seen[1].untyped_storage().data_ptr()
+        ptrs = {v.untyped_storage().data_ptr() for v in seen[1:]}
+        assert len(ptrs) == 5
