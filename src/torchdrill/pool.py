@@ -288,6 +288,9 @@ class Pool:
             if task is None or task.key != msg.key:
                 return
             if isinstance(msg, Done):
+                # The worker's next submission first: recording commits the state to disk, and
+                # the worker would sit idle for it.
+                self._hand_out()
                 self.record(task, msg.result, msg.error)
             else:
                 self._failed(task, msg.reason)
