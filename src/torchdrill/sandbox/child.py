@@ -634,6 +634,9 @@ def _close_all_but(keep: set[int]) -> None:
         low = fd + 1
 
 
+_Copies = dict[int, tuple[torch.Tensor, torch.Tensor]]
+
+
 def _recorder(name: str, fn: Callable[..., Any], ctx: kit.Ctx) -> Callable[..., Any]:
     """Wrap a reference callee so the grader sees every call the student's code makes to it.
 
@@ -642,10 +645,11 @@ def _recorder(name: str, fn: Callable[..., Any], ctx: kit.Ctx) -> Callable[..., 
     one storage travels instead of one per call.  Its bits are compared, not its version counter,
     which writes through ``.data`` or numpy do not move."""
     log = ctx.callee_log.setdefault(name, [])
-    copies: list[dict[int, tuple[torch.Tensor, torch.Tensor]]] = [{}]   # the last call's: id -> (tensor, copy)
+    copies: list[_Copies] = [{}]         # the last call's: id -> (tensor, copy)
 
     def recorded(*a: Any, **k: Any) -> Any:
-        before, now = copies[0], {}
+        before: _Copies = copies[0]
+        now: _Copies = {}
         entry: dict[str, Any] = {"args": [_snap(v, before, now) for v in a],
                                  "kwargs": {key: _snap(v, before, now) for key, v in k.items()}}
         value = fn(*a, **k)
@@ -659,8 +663,7 @@ def _recorder(name: str, fn: Callable[..., Any], ctx: kit.Ctx) -> Callable[..., 
     return recorded
 
 
-def _snap(v: object, before: dict[int, tuple[torch.Tensor, torch.Tensor]] | None = None,
-          now: dict[int, tuple[torch.Tensor, torch.Tensor]] | None = None) -> object:
+def _snap(v: object, before: _Copies | None = None, now: _Copies | None = None) -> object:
     if type(v) is torch.Tensor:
         seen = before.get(id(v)) if before is not None else None
         if seen is not None and seen[0] is v and _same(v, seen[1]):
