@@ -144,6 +144,32 @@ def test_each_way_a_check_ends_is_one_outcome(grader: Path, tmp_path: Path):
     assert got["adds two numbers"].feedback is None
 
 
+def test_a_failed_check_is_filed_without_pytests_failure_text(grader: Path, tmp_path: Path, monkeypatch):
+    """pytest's failure text re-parses the grader's source for every traceback entry (about 25 ms a
+    failed check); nothing reads it, so the plugin makes the phase reports itself."""
+    def no_text(*_a, **_k):
+        raise AssertionError("pytest's failure text was built")
+
+    monkeypatch.setattr(pytest.Item, "repr_failure", no_text)
+    monkeypatch.setattr(pytest.Function, "repr_failure", no_text)
+    reports: list[pytest.TestReport] = []
+
+    class Watch:
+        def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+            reports.append(report)
+
+    plugin = GradingPlugin(sandbox=None, lang="en", device="cpu", solutions_dir=None)
+    pytest.main(pytest_args([grader], tmp_path), plugins=[plugin, Watch()])
+    got = _by_title(plugin.records)
+    assert got["adds negative numbers"].outcome is Outcome.WRONG
+    assert got["a grader bug"].outcome is Outcome.GRADER_ERROR
+    by_phase = {(r.nodeid.rsplit("::", 1)[-1], r.when): r for r in reports}
+    wrong = by_phase[("test_add_wrong", "call")]
+    assert wrong.failed and wrong.longrepr.startswith("WrongAnswer")     # a one-line text, not pytest's
+    assert by_phase[("test_mul_skipped", "call")].skipped
+    assert by_phase[("test_add_passes", "call")].passed and by_phase[("test_add_passes", "call")].longrepr is None
+
+
 @pytest.mark.parametrize(("kw", "titles"), [
     ({"visible_only": True}, {"adds two numbers", "multiplies"}),
     ({"stubs": {f"{CHAPTER}.mul"}}, {"multiplies", "a grader bug", "skipped", "needs the solutions"}),
