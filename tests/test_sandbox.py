@@ -41,6 +41,14 @@ SOURCE = textwrap.dedent('''
     def sleepy(x):
         time.sleep(100)
 
+    def hold_then_sleep(mb):
+        held = []
+        for i in range(mb // 8):              # memfd pages: outside RLIMIT_AS, inside the cgroup
+            fd = os.memfd_create(f"held{i}")
+            os.posix_fallocate(fd, 0, 8 << 20)
+            held.append(fd)
+        time.sleep(100)
+
     def hog(x):
         return torch.empty(10 ** 10)
 
@@ -137,6 +145,18 @@ def test_wall_clock_limit_kills_a_sleeper(student):
 def test_memory_limit(student):
     r = student("hog", 1)
     assert r.status == "memory"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="memory cgroups need root")
+def test_time_running_out_over_the_memory_limit_is_a_memory_stop(student):
+    """A child that holds more than the course's memory limit (512 MB here; its cgroup's cap
+    has slack above that) when its time runs out is reported as stopped for memory: at the cap
+    the kernel can spend seconds reclaiming before its OOM kill, and that is not the student's
+    time.  The same sleep holding little memory is a time limit."""
+    over = student("hold_then_sleep", 600, wall_seconds=2)
+    assert over.status == "memory", over
+    under = student("hold_then_sleep", 64, wall_seconds=2)
+    assert under.status == "timeout", under
 
 
 def test_os_exit_leaves_no_result(student):

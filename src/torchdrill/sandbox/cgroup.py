@@ -56,6 +56,12 @@ class Group:
         fail = _read(os.path.join(self.memory_dir, "memory.failcnt")).strip()
         return 1 if fail.isdigit() and int(fail) > 0 else 0
 
+    def usage_bytes(self) -> int:
+        """What the kernel charges the group now (pages it cannot take back and cache alike)."""
+        name = "memory.current" if self.v2 else "memory.usage_in_bytes"
+        text = _read(os.path.join(self.memory_dir, name)).strip()
+        return int(text) if text.isdigit() else 0
+
     def peak_bytes(self) -> int:
         name = "memory.peak" if self.v2 else "memory.max_usage_in_bytes"
         text = _read(os.path.join(self.memory_dir, name)).strip()

@@ -387,12 +387,14 @@ class Sandbox(SandboxBase):
         cpu = round(max(0.0, float(ended.get("cpu", cpu0)) - cpu0), 4)
         common: dict[str, Any] = {"exit": ended.get("exit"), "signal": ended.get("signal"), "wall": wall_used,
                                   "cpu": cpu, "mem_peak": int(ended.get("mem_peak", 0) or 0)}
+        # Memory first: at its cap the kernel may spend seconds reclaiming before its OOM kill,
+        # so a hog's time (or CPU, which counts that kernel work) can run out on the way.
+        if ended.get("oom") or (how in ("timeout", "cpu") and ended.get("over_memory")):
+            return CallResult(status="memory", **common)
         if how == "timeout":
             return CallResult(status="timeout", **common)
         if how == "cpu":
             return CallResult(status="cpu", **{**common, "cpu": max(cpu, float(lim.cpu_seconds))})
-        if ended.get("oom"):
-            return CallResult(status="memory", **common)
         if how == "oversize":
             return CallResult(status="bad_result", error={"message": "the result is over the size limit"}, **common)
         sig = ended.get("signal")

@@ -98,8 +98,9 @@ def _bind_paths() -> list[str]:
 class Child:
     """A live child: its cgroups and (without a jail) its host folder."""
 
-    def __init__(self, pid: int, group: cgroup.Group | None, workdir: str | None):
+    def __init__(self, pid: int, group: cgroup.Group | None, workdir: str | None, memory_bytes: int = 0):
         self.pid, self.group, self.workdir = pid, group, workdir
+        self.memory_bytes = memory_bytes     # the course's limit (its cgroup's cap adds CGROUP_SLACK)
 
 
 class Zygote:
@@ -166,7 +167,7 @@ class Zygote:
                 os._exit(70)
         os.close(req_r)
         os.close(rep_w)
-        self.children[pid] = Child(pid, group, workdir)
+        self.children[pid] = Child(pid, group, workdir, memory)
         return {"pid": pid}, [req_w, rep_r]
 
     def end(self, pid: int) -> dict[str, Any]:
@@ -174,8 +175,11 @@ class Zygote:
         ch = self.children.pop(pid, None)
         if ch is None:
             return {"pid": pid, "unknown": True}
+        # Held before the kill: a child over the course's limit that the kernel is still squeezing
+        # at its cap (reclaim can take seconds before the OOM kill) ran out of memory, not time.
+        over = ch.group is not None and ch.memory_bytes > 0 and ch.group.usage_bytes() > ch.memory_bytes
         _kill_all(pid, self.jail, ch.group)
-        out: dict[str, Any] = {"pid": pid}
+        out: dict[str, Any] = {"pid": pid, "over_memory": over}
         try:
             _, status, rusage = os.wait4(pid, 0)
             out["cpu"] = round(rusage.ru_utime + rusage.ru_stime, 4)
