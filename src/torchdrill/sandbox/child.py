@@ -663,15 +663,14 @@ def _recorder(name: str, fn: Callable[..., Any], ctx: kit.Ctx) -> Callable[..., 
     return recorded
 
 
-def _snap(v: object, before: _Copies | None = None, now: _Copies | None = None) -> object:
+def _snap(v: object, before: _Copies, now: _Copies) -> object:
     if type(v) is torch.Tensor:
-        seen = before.get(id(v)) if before is not None else None
+        seen = before.get(id(v))
         if seen is not None and seen[0] is v and _same(v, seen[1]):
             copy = seen[1]
         else:
             copy = v.detach().clone()
-        if now is not None:
-            now[id(v)] = (v, copy)
+        now[id(v)] = (v, copy)
         return {"value": copy, "requires_grad": bool(v.requires_grad), "is_leaf": bool(v.is_leaf),
                 "id": id(v) % (1 << 62)}
     if type(v) in (int, float, bool) or v is None:
