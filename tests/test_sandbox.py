@@ -433,3 +433,41 @@ def test_recorded_calls_show_every_write_to_a_tensor_handed_in_again(tmp_path):
         assert seen[0].untyped_storage().data_ptr() == seen[1].untyped_storage().data_ptr()
         ptrs = {v.untyped_storage().data_ptr() for v in seen[1:]}
         assert len(ptrs) == 5
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="cgroups need root")
+def test_groups_left_by_a_killed_zygote_are_swept_by_the_next(tmp_path):
+    """A zygote killed with SIGKILL never removes its groups; the next one removes those named for a
+    process that is gone (and empty), and leaves a live process's alone."""
+    import subprocess
+    import sys
+
+    from torchdrill.sandbox import cgroup
+
+    ctl, why = cgroup.detect("torchdrill-sweep-probe")
+    if ctl is None:
+        pytest.skip(why)
+    parents = {os.path.dirname(r) for r in (ctl.memory_root, ctl.pids_root) if r}
+    ctl.close()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        for parent in parents:
+            os.makedirs(os.path.join(parent, f"torchdrill-{gone.pid}", "child-1"))
+            os.makedirs(os.path.join(parent, f"torchdrill-{live.pid}", "child-1"))
+        ctl, _ = cgroup.detect(f"torchdrill-{os.getpid()}-sweep")
+        assert ctl is not None
+        ctl.close()
+        for parent in parents:
+            assert not os.path.exists(os.path.join(parent, f"torchdrill-{gone.pid}"))
+            assert os.path.isdir(os.path.join(parent, f"torchdrill-{live.pid}", "child-1"))
+    finally:
+        live.kill()
+        live.wait()
+        for parent in parents:
+            for pid in (gone.pid, live.pid):
+                top = os.path.join(parent, f"torchdrill-{pid}")
+                for d in (os.path.join(top, "child-1"), top):
+                    if os.path.isdir(d):
+                        os.rmdir(d)

@@ -145,11 +145,15 @@ def detect(tag: str) -> tuple[Controller | None, str]:
     mem_mount = mounts.get("memory")
     if mem_mount and "memory" in mine:
         try:
-            root = os.path.join(mem_mount, mine["memory"].lstrip("/"), tag)
+            mem_parent = os.path.join(mem_mount, mine["memory"].lstrip("/"))
+            _sweep_stale(mem_parent)
+            root = os.path.join(mem_parent, tag)
             os.makedirs(root, exist_ok=True)
             pids_root = None
             if mounts.get("pids") and "pids" in mine:
-                pids_root = os.path.join(mounts["pids"], mine["pids"].lstrip("/"), tag)
+                pids_parent = os.path.join(mounts["pids"], mine["pids"].lstrip("/"))
+                _sweep_stale(pids_parent)
+                pids_root = os.path.join(pids_parent, tag)
                 os.makedirs(pids_root, exist_ok=True)
             return Controller(root, pids_root, v2=False), ""
         except OSError as exc:
@@ -157,10 +161,43 @@ def detect(tag: str) -> tuple[Controller | None, str]:
     return None, v2_reason
 
 
+def _sweep_stale(parent: str) -> None:
+    """Remove the groups that zygotes killed before their close (a ``kill -9`` of a grading run)
+    left under ``parent``: only those named for a process that no longer exists, and only once
+    empty (``rmdir`` refuses a group that still holds a process)."""
+    try:
+        entries = os.listdir(parent)
+    except OSError:
+        return
+    for entry in entries:
+        head, _, pid = entry.partition("-")
+        if head != "torchdrill" or not pid.isdigit() or _alive(int(pid)):
+            continue
+        top = os.path.join(parent, entry)
+        try:
+            for sub in os.listdir(top):
+                if os.path.isdir(os.path.join(top, sub)):
+                    Group(os.path.join(top, sub), None, False).remove()
+            os.rmdir(top)
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 def _v2(base: str, tag: str) -> tuple[Controller | None, str]:
     """cgroup v2: controllers are enabled only for a group without processes of its own, so this
     process first moves into a leaf of its own, then makes the parent for children beside it."""
     try:
+        _sweep_stale(base)
         top = os.path.join(base, tag)
         os.makedirs(top, exist_ok=True)
         leaf = os.path.join(top, "self")
