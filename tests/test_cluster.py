@@ -216,6 +216,7 @@ def test_killed_workers_lose_nothing_and_count_nothing_twice(klass, baseline, tm
     out = tmp_path / "out"
     worker_env = _env(_TORCHDRILL_TEST_KILL_WORKER="killer")
     cluster = Cluster(tmp_path, allowed_failures=0)   # each death gives up the task; the client retries once
+    client = None
     try:
         for _ in range(2):
             cluster.worker(env=worker_env)
@@ -225,17 +226,21 @@ def test_killed_workers_lose_nothing_and_count_nothing_twice(klass, baseline, tm
         deadline = time.monotonic() + 240
         while client.poll() is None:
             assert time.monotonic() < deadline, "the cluster run did not finish"
-            if not killed and _done(out) >= 6:
-                victim = next(w for w in cluster.workers if w.poll() is None)
-                os.kill(victim.pid, signal.SIGKILL)                 # mid-run, whatever it was grading
-                killed = True
-            alive = sum(1 for w in cluster.workers if w.poll() is None)
-            if alive < 2 and started < 5:                           # a supervisor starts another
+            # The killer and its retry can take both workers down between two looks, so the
+            # supervisor's restart comes first and the kill waits for a worker that is alive.
+            alive = [w for w in cluster.workers if w.poll() is None]
+            if len(alive) < 2 and started < 5:                      # a supervisor starts another
                 cluster.worker(env=worker_env)
                 started += 1
+            if not killed and alive and _done(out) >= 6:
+                os.kill(alive[0].pid, signal.SIGKILL)               # mid-run, whatever it was grading
+                killed = True
             time.sleep(0.3)
         _stdout, stderr = client.communicate()
     finally:
+        if client is not None and client.poll() is None:            # a failed look must not leak the run
+            client.kill()
+            client.communicate()
         cluster.close()
     assert killed and started >= 1
     assert client.returncode == 6, stderr[-3000:]               # the killer's grading failed: 6
