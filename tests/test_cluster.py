@@ -142,13 +142,13 @@ def _done(out: Path) -> int:
 class Cluster:
     """A `dask scheduler` and `dask worker` processes on 127.0.0.1, as a user starts them."""
 
-    def __init__(self, tmp: Path, *, allowed_failures: int = 0):
+    def __init__(self, tmp: Path, *, allowed_failures: int = 0, **extra_env: str):
         self.tmp, self.port = tmp, _free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.procs: list[subprocess.Popen] = []
         self.workers: list[subprocess.Popen] = []
         env = _env(DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=str(allowed_failures),
-                   DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION="1.0")
+                   DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION="1.0", **extra_env)
         with open(tmp / "scheduler.log", "wb") as log:      # the child keeps its own descriptor
             self.procs.append(subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
                                                 "--no-dashboard"], env=env, cwd=tmp, stdout=subprocess.DEVNULL,
@@ -257,6 +257,49 @@ def test_killed_workers_lose_nothing_and_count_nothing_twice(klass, baseline, tm
         rows = list(csv.DictReader(f))
     assert sorted(r["submission"] for r in rows) == sorted(gradings)
     assert "killer" in stderr and "grading failed for 1 submission" in stderr
+
+
+def test_a_result_lost_with_its_worker_before_it_was_fetched_still_settles(tmp_path):
+    """The worker holding a finished result dies while it is fetched; the scheduler computes the task
+    again and that fails.  as_completed(with_results=True) never yielded such a future (its fetch
+    raised inside Dask: dask/distributed#7331) and the cluster run waited for it forever."""
+    import threading
+    from collections import Counter
+
+    from cluster_support import dies_when_fetched_then_fails
+    from distributed import Client, as_completed
+
+    from torchdrill.cluster.client import outcome
+
+    tests_dir = str(ROOT / "tests")                 # the task's module, for the scheduler and the workers
+    cluster = Cluster(tmp_path, PYTHONPATH=tests_dir)
+    try:
+        env = _env(PYTHONPATH=tests_dir)
+        first, second = cluster.worker(env=env), cluster.worker(env=env)
+        with Client(cluster.address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=60)
+            fut = client.submit(dies_when_fetched_then_fails, str(tmp_path / "marker"), pure=False)
+            settled: list = []
+
+            def collect() -> None:
+                ac, failures = as_completed([fut], raise_errors=False), Counter()
+                for f in ac:
+                    done = outcome(f, failures)
+                    if done is None:
+                        ac.add(f)
+                    else:
+                        settled.append(done)
+
+            t = threading.Thread(target=collect, daemon=True)
+            t.start()
+            t.join(60)
+            assert not t.is_alive(), "the lost result was never settled"
+    finally:
+        cluster.close()
+    assert (tmp_path / "marker").exists(), settled
+    assert [w.returncode for w in (first, second)].count(-signal.SIGKILL) == 1     # one died fetching it
+    [(status, value)] = settled
+    assert status == "error" and isinstance(value, ValueError) and "second try" in str(value)
 
 
 def _unshare_available() -> bool:

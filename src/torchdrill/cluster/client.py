@@ -46,6 +46,8 @@ ATTEMPTS = 3               # submissions of one task (a broken sandbox, a worker
 ALLOWED_FAILURES = 1       # local:N: worker deaths a task may cause before the scheduler gives it up
 KILLED_ROUNDS = 2          # ... and how many times the client submits it again after that
 CONNECT_SECONDS = 30
+FETCH_SECONDS = 60         # fetching one finished result from its worker
+FETCH_TRIES = 3
 
 
 @dataclass
@@ -163,7 +165,12 @@ class _Run:
         if self.plugin is not None:
             self.client.register_plugin(self.plugin, name=self.plugin_name)
         running: dict = {}
-        ac = as_completed(with_results=True, raise_errors=False)
+        # Results are fetched by outcome(), not by as_completed(with_results=True): when the worker
+        # holding a finished result dies before the client has it, Dask computes the task again, and
+        # if that fails, with_results' fetch raises inside as_completed and the future is never
+        # yielded (the run waited for it forever; dask/distributed#7331).
+        ac = as_completed(raise_errors=False)
+        fetch_failures: collections.Counter = collections.Counter()
         try:
             while self.queue or running:
                 while self.queue and len(running) < self._window():
@@ -173,11 +180,13 @@ class _Run:
                     ac.add(fut)
                 if not running:
                     break
-                for fut, value in ac.next_batch(block=True):
+                for fut in ac.next_batch(block=True):
+                    done = outcome(fut, fetch_failures)
+                    if done is None:                 # lost on the way: watched again until it settles
+                        ac.add(fut)
+                        continue
                     _fut, task = running.pop(fut.key)
-                    if fut.status == "error":        # (type, exception, traceback)
-                        value = value[1]
-                    self._settle(task, fut.status, value)
+                    self._settle(task, *done)
                     fut.release()
             self.reporter.show()                      # every worker's final count on the bar
         except BaseException:
@@ -270,4 +279,23 @@ class _Run:
         self._record(task, r.to_dict(), True)
 
 
-__all__ = ["grade_on_cluster"]
+def outcome(fut, failures: collections.Counter) -> tuple[str, object] | None:
+    """A completed future's status and its result (or its exception); None while its result is not
+    to be had yet: the worker holding it died before the client fetched it, and the scheduler is
+    computing it again (the future is pending until that settles).  A result that cannot be
+    fetched FETCH_TRIES times is an error of its own."""
+    if fut.status == "finished":
+        try:
+            return "finished", fut.result(timeout=FETCH_SECONDS)
+        except Exception as exc:
+            failures[fut.key] += 1
+            if fut.status == "finished" and failures[fut.key] >= FETCH_TRIES:
+                return "error", exc
+    if fut.status == "error":
+        return "error", fut.exception(timeout=FETCH_SECONDS)
+    if fut.status == "cancelled":
+        return "cancelled", None
+    return None
+
+
+__all__ = ["grade_on_cluster", "outcome"]
