@@ -50,12 +50,14 @@ def torchdrill(*args: str, cwd: Path = ROOT, timeout: float = 1200) -> subproces
 
 
 def submit(course_dir: Path, student: str, assignment: str, nb: dict,
-           timestamp: str = "2026-01-01 12:00:00.000000 UTC") -> Path:
+           timestamp: str = "2026-01-01 12:00:00.000000 UTC", *, notebook: str | None = None) -> Path:
+    """Hand in ``nb`` as ``<notebook>.ipynb`` (default: named after the assignment); a notebook of
+    an assignment of several keeps the student's other notebooks there."""
     folder = course_dir / "submitted" / student / assignment
-    if folder.exists():
+    if folder.exists() and notebook is None:
         shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    path = folder / f"{assignment}.ipynb"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{notebook or assignment}.ipynb"
     path.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     (folder / "timestamp.txt").write_text(timestamp + "\n")
     return path
